@@ -1,0 +1,120 @@
+//! The validated plan: what the engine runs. Every value here has been checked by
+//! `compile`, so the engine never re-validates and never meets a string that means "unset".
+
+use std::num::NonZeroU32;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use bytes::Bytes;
+use http::{HeaderMap, Method, Uri};
+
+/// A compiled profile, ready to run.
+#[derive(Debug, Clone)]
+pub struct Plan {
+    /// A short name for the run, usually the profile's file stem.
+    pub name: String,
+    /// Where requests go and how to connect.
+    pub target: Target,
+    /// The scenarios, in profile order (sorted by name, as TOML tables have no order we keep).
+    pub scenarios: Vec<Scenario>,
+    /// Names of the statistics rows for requests. `Request::stat` indexes into this list;
+    /// requests with the same name (in any scenario) share one row.
+    pub request_names: Vec<String>,
+    /// How long, and how fast, each user works.
+    pub timings: Timings,
+    /// The workload model.
+    pub load: Load,
+    /// Seed of every random choice in the run; a run with the same seed makes the same choices.
+    pub seed: u64,
+}
+
+/// The system under test.
+#[derive(Debug, Clone)]
+pub struct Target {
+    /// The base URL as written (after CLI override), for display.
+    pub base_url: String,
+    /// `true` for `https://`.
+    pub tls: bool,
+    /// Host name or IP literal (without brackets), used for DNS and TLS server name.
+    pub host: String,
+    /// TCP port (explicit or the scheme's default).
+    pub port: u16,
+    /// Per-request timeout: from the start of sending to the last byte of the response.
+    pub timeout: Duration,
+    /// Skip TLS certificate verification.
+    pub insecure: bool,
+    /// Extra PEM file of trusted CA certificates (resolved relative to the profile).
+    pub ca_file: Option<PathBuf>,
+}
+
+/// The workload model. Further models (stages, arrival rate) become new variants.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Load {
+    /// A fixed population of users, each looping over scenarios until the end.
+    Closed {
+        /// Number of concurrent virtual users (at least 1).
+        users: NonZeroU32,
+    },
+}
+
+impl Load {
+    /// The largest number of users this load ever runs at once.
+    pub fn max_users(&self) -> u32 {
+        match self {
+            Load::Closed { users } => users.get(),
+        }
+    }
+}
+
+/// Timing rules of a run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Timings {
+    /// How long users start new requests.
+    pub duration: Duration,
+    /// Minimum time from the start of one scenario to the start of the same user's next one.
+    pub min_scenario_interval: Duration,
+    /// Minimum time from the start of one request to the start of the next in a scenario.
+    pub min_request_interval: Duration,
+    /// How long in-flight requests may still finish after the end before they are cut off.
+    pub graceful_stop: Duration,
+}
+
+/// A scenario: an ordered list of requests, picked by weight.
+#[derive(Debug, Clone)]
+pub struct Scenario {
+    /// The scenario's name (its TOML table key).
+    pub name: String,
+    /// Relative probability of being picked.
+    pub weight: Weight,
+    /// Requests, sent in this order.
+    pub requests: Vec<Request>,
+}
+
+/// A scenario's weight: a positive integer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Weight(pub NonZeroU32);
+
+impl Weight {
+    /// The weight as an integer.
+    pub fn get(self) -> u32 {
+        self.0.get()
+    }
+}
+
+/// One request, fully built at compile time: the hot path only clones it.
+#[derive(Debug, Clone)]
+pub struct Request {
+    /// Statistics name, `METHOD path` unless named in the profile.
+    pub name: String,
+    /// Index into `Plan::request_names`.
+    pub stat: usize,
+    /// HTTP method.
+    pub method: Method,
+    /// Absolute URI (scheme, authority, path and query).
+    pub uri: Uri,
+    /// Headers to send: target defaults overlaid by the request's own, plus a
+    /// `content-type` where a `json` body implies one. `host` is added by the client.
+    pub headers: HeaderMap,
+    /// Request body (empty when none).
+    pub body: Bytes,
+}
