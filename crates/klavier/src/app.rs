@@ -1,0 +1,144 @@
+//! Glue that reads like a recipe: load the plan, run it, write the reports.
+
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::path::Path;
+use std::sync::Arc;
+use std::time::SystemTime;
+
+use anyhow::Context as _;
+use klavier_plan::{Overrides, Plan};
+use klavier_stats::{Layout, RunInfo, Summary};
+
+use crate::cli::{CheckArgs, Cli, Command, DemoArgs, OutputArgs, OverrideArgs, RunArgs};
+use crate::engine::{self, Signals};
+use crate::exit::BadInput;
+use crate::http::Connector;
+use crate::live::LiveView;
+use crate::{report, target};
+
+/// The demo profile, bundled so `klavier demo` needs no files.
+const DEMO_PROFILE: &str = include_str!("../../../examples/demo.toml");
+
+/// Runs the command the user asked for.
+pub fn main(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Run(args) => run(args),
+        Command::Check(args) => check(args),
+        Command::Demo(args) => demo(args),
+        Command::Target(args) => target::run_forever(args.addr),
+    }
+}
+
+fn run(args: RunArgs) -> anyhow::Result<()> {
+    let plan = klavier_plan::load(&args.profile, &overrides(&args.overrides))?;
+    execute(plan, &args.output)
+}
+
+fn check(args: CheckArgs) -> anyhow::Result<()> {
+    let plan = klavier_plan::load(&args.profile, &overrides(&args.overrides))?;
+    Connector::new(&plan.target).map_err(|e| BadInput(e.to_string()))?;
+    print!("{plan}");
+    Ok(())
+}
+
+fn demo(args: DemoArgs) -> anyhow::Result<()> {
+    let server = target::spawn(([127, 0, 0, 1], 0).into()).context("starting the built-in target")?;
+    let mut overrides = overrides(&args.overrides);
+    overrides.base_url = Some(server.base_url());
+    let plan = klavier_plan::compile(DEMO_PROFILE, "examples/demo.toml", &overrides)?;
+    eprintln!(
+        "klavier demo: built-in target on {}, {} users for {}",
+        server.base_url(),
+        plan.load.max_users(),
+        humantime::format_duration(plan.timings.duration),
+    );
+    let result = execute(plan, &args.output);
+    server.shutdown();
+    result
+}
+
+fn overrides(args: &OverrideArgs) -> Overrides {
+    Overrides {
+        base_url: args.base_url.clone(),
+        users: args.users,
+        duration: args.duration,
+        seed: args.seed,
+    }
+}
+
+/// Runs a compiled plan and writes its reports: JSON first, so a closed stdout
+/// cannot lose the result file.
+fn execute(plan: Plan, output: &OutputArgs) -> anyhow::Result<()> {
+    raise_open_file_limit();
+    let seed = plan.seed.unwrap_or_else(random_seed);
+    let connector = Connector::new(&plan.target).map_err(|e| BadInput(e.to_string()))?;
+    let threads = output.threads.map_or_else(default_threads, |n| n as usize);
+    let plan = Arc::new(plan);
+    let mut live = LiveView::new(output.quiet);
+    let result = engine::run(
+        plan.clone(),
+        Arc::new(connector),
+        seed,
+        threads,
+        Signals::Os,
+        &mut |progress| live.show(progress),
+    )?;
+    live.finish();
+    let info = RunInfo {
+        profile: plan.name.clone(),
+        target: plan.target.base_url.clone(),
+        started_at: result.started_at,
+        elapsed: result.elapsed,
+        planned_duration: plan.timings.duration,
+        users: plan.load.max_users(),
+        seed,
+        stop_reason: result.stop_reason,
+        klavier_version: env!("CARGO_PKG_VERSION").to_owned(),
+    };
+    let summary = Summary::build(&info, &layout(&plan), &result.total, result.timeseries);
+    let json_result = output.json.as_deref().map(|path| write_json(&summary, path));
+    let mut stdout = std::io::stdout().lock();
+    report::write_text(&summary, &mut stdout).context("writing the summary")?;
+    stdout.flush().context("writing the summary")?;
+    json_result.transpose()?;
+    Ok(())
+}
+
+fn layout(plan: &Plan) -> Layout {
+    Layout {
+        requests: plan.request_names.clone(),
+        scenarios: plan
+            .scenarios
+            .iter()
+            .map(|s| (s.name.clone(), s.weight.get()))
+            .collect(),
+    }
+}
+
+fn write_json(summary: &Summary, path: &Path) -> anyhow::Result<()> {
+    let file = File::create(path)
+        .with_context(|| format!("creating the JSON result {}", path.display()))?;
+    let mut out = BufWriter::new(file);
+    report::write_json(summary, &mut out)
+        .and_then(|()| out.flush())
+        .with_context(|| format!("writing the JSON result {}", path.display()))
+}
+
+fn default_threads() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
+}
+
+/// A seed for runs that did not ask for one; printed in the summary for replay.
+fn random_seed() -> u64 {
+    let nanos = SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos() as u64);
+    nanos ^ u64::from(std::process::id()).rotate_left(32)
+}
+
+/// Many users need many sockets: lift the soft open-file limit to the hard one.
+fn raise_open_file_limit() {
+    // Best effort: if it fails, connections beyond the limit are counted as failures.
+    let _ = rlimit::increase_nofile_limit(u64::MAX);
+}

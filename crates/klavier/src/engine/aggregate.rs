@@ -1,0 +1,161 @@
+//! The aggregator: merges the workers' once-a-second snapshots into the run's total
+//! and into one time-series point per second, and reports progress.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use klavier_stats::{Snapshot, StopReason, TimePoint};
+use tokio::sync::mpsc::UnboundedReceiver;
+use tokio::time::Instant;
+
+use super::control::Controller;
+use super::schedule::Schedule;
+use super::worker::Report;
+
+/// One second of the run, as the live view shows it.
+#[derive(Debug, Clone)]
+pub struct Progress {
+    /// The point of the time series just completed.
+    pub point: TimePoint,
+    /// How long the run is planned to send requests.
+    pub planned: Duration,
+    /// Requests completed so far.
+    pub total_requests: u64,
+    /// Failures so far.
+    pub total_failures: u64,
+    /// 99th percentile response time within this second.
+    pub p99: Duration,
+}
+
+/// What the aggregator hands back when every worker is done.
+#[derive(Debug)]
+pub struct Collected {
+    /// Time from the start until the stop.
+    pub elapsed: Duration,
+    /// Why the run stopped.
+    pub stop_reason: StopReason,
+    /// Everything recorded.
+    pub total: Snapshot,
+    /// One point per second.
+    pub timeseries: Vec<TimePoint>,
+}
+
+/// Receives reports until every worker is done, driving the controller meanwhile.
+pub async fn collect(
+    mut inbox: UnboundedReceiver<Report>,
+    workers: usize,
+    layout: (usize, usize),
+    schedule: &Schedule,
+    mut controller: Controller,
+    on_progress: &mut dyn FnMut(&Progress),
+) -> Collected {
+    let mut merger = Merger::new(workers, layout);
+    let planned = schedule.deadline - schedule.start;
+    let mut emit = |merger: &Merger, point: TimePoint, delta: &Snapshot| {
+        on_progress(&Progress {
+            point,
+            planned,
+            total_requests: merger.total.requests(),
+            total_failures: merger.total.failures(),
+            p99: delta.response_time_quantile(0.99),
+        });
+    };
+    loop {
+        tokio::select! {
+            report = inbox.recv() => {
+                let Some(report) = report else { break };
+                for (point, delta) in merger.accept(report) {
+                    emit(&merger, point, &delta);
+                }
+            }
+            _ = controller.step() => {}
+        }
+    }
+    for (point, delta) in merger.flush() {
+        emit(&merger, point, &delta);
+    }
+    let (stopped, stop_reason) = controller
+        .stopped_at()
+        .unwrap_or((Instant::now(), StopReason::Completed));
+    Collected {
+        elapsed: stopped.saturating_duration_since(schedule.start),
+        stop_reason,
+        total: merger.total,
+        timeseries: merger.series,
+    }
+}
+
+/// One second still waiting for some workers' reports.
+struct Pending {
+    delta: Snapshot,
+    users: u32,
+}
+
+/// Merges reports; a second is complete once every worker has reported it or a later
+/// one (a worker that skipped a tick has nothing more for it), or is done.
+struct Merger {
+    layout: (usize, usize),
+    total: Snapshot,
+    pending: BTreeMap<u64, Pending>,
+    latest: Vec<u64>,
+    done: Vec<bool>,
+    series: Vec<TimePoint>,
+}
+
+impl Merger {
+    fn new(workers: usize, layout: (usize, usize)) -> Self {
+        Self {
+            layout,
+            total: Snapshot::empty(layout.0, layout.1),
+            pending: BTreeMap::new(),
+            latest: vec![0; workers],
+            done: vec![false; workers],
+            series: Vec::new(),
+        }
+    }
+
+    /// Takes one report; returns the seconds it completed, oldest first.
+    fn accept(&mut self, report: Report) -> Vec<(TimePoint, Snapshot)> {
+        self.total += &report.snapshot;
+        let (requests, scenarios) = self.layout;
+        let pending = self.pending.entry(report.second).or_insert_with(|| Pending {
+            delta: Snapshot::empty(requests, scenarios),
+            users: 0,
+        });
+        pending.delta += &report.snapshot;
+        pending.users += report.active_users;
+        self.latest[report.worker] = self.latest[report.worker].max(report.second);
+        self.done[report.worker] |= report.done;
+        let mut completed = Vec::new();
+        while let Some(entry) = self.pending.first_entry() {
+            let second = *entry.key();
+            if !self.is_complete(second) {
+                break;
+            }
+            completed.push(self.finish(second, entry.remove()));
+        }
+        completed
+    }
+
+    fn is_complete(&self, second: u64) -> bool {
+        self.latest
+            .iter()
+            .zip(&self.done)
+            .all(|(&latest, &done)| done || latest >= second)
+    }
+
+    /// Completes every second still pending (all workers are done).
+    fn flush(&mut self) -> Vec<(TimePoint, Snapshot)> {
+        let pending = std::mem::take(&mut self.pending);
+        pending
+            .into_iter()
+            .map(|(second, p)| self.finish(second, p))
+            .collect()
+    }
+
+    fn finish(&mut self, second: u64, pending: Pending) -> (TimePoint, Snapshot) {
+        let point = TimePoint::from_interval(second, pending.users, &pending.delta);
+        self.series.push(point.clone());
+        (point, pending.delta)
+    }
+}

@@ -1,0 +1,104 @@
+//! The engine: runs a [`Plan`]'s users on a thread-per-core set of workers and
+//! collects their statistics.
+//!
+//! Each worker thread owns a current-thread tokio runtime, its share of the users
+//! (the partition rule of `klavier_plan::segment`) and one [`Recorder`](klavier_stats::Recorder)
+//! that nobody else touches. Once a second it hands a snapshot of what it recorded to
+//! the aggregator on the calling thread, which merges them, feeds the live view and
+//! builds the time series. Nothing is shared on the hot path.
+
+mod aggregate;
+mod control;
+mod schedule;
+mod transport;
+mod vu;
+mod worker;
+
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use klavier_plan::Plan;
+use klavier_stats::{Snapshot, StopReason, TimePoint};
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+
+pub use aggregate::Progress;
+pub use control::Signals;
+pub use schedule::Schedule;
+pub use transport::Transport;
+pub use vu::{run_user, Context, Vu};
+
+use crate::http::Connector;
+
+/// What a finished run produced, before it becomes a summary.
+#[derive(Debug)]
+pub struct RunResult {
+    /// Wall-clock time the run started.
+    pub started_at: SystemTime,
+    /// Time from the start until users stopped starting new requests.
+    pub elapsed: Duration,
+    /// Why the run stopped.
+    pub stop_reason: StopReason,
+    /// Everything recorded, merged over all workers.
+    pub total: Snapshot,
+    /// One point per second of the run.
+    pub timeseries: Vec<TimePoint>,
+}
+
+/// Runs `plan` with `seed` on `threads` worker threads, calling `on_progress` once a second.
+/// Returns when every user has stopped (at the end of the duration plus, at most, the
+/// graceful stop) or after an interruption by `signals`.
+pub fn run(
+    plan: Arc<Plan>,
+    connector: Arc<Connector>,
+    seed: u64,
+    threads: usize,
+    signals: Signals,
+    on_progress: &mut dyn FnMut(&Progress),
+) -> anyhow::Result<RunResult> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    let started_at = SystemTime::now();
+    let schedule = Schedule::new(tokio::time::Instant::now(), &plan);
+    let stop = CancellationToken::new();
+    let abort = CancellationToken::new();
+    let shares = threads.clamp(1, plan.load.max_users().max(1) as usize);
+    let (reports, inbox) = mpsc::unbounded_channel();
+    let workers = (0..shares)
+        .map(|index| {
+            worker::spawn(worker::Setup {
+                index,
+                shares,
+                plan: plan.clone(),
+                connector: connector.clone(),
+                seed,
+                schedule: schedule.clone(),
+                stop: stop.clone(),
+                abort: abort.clone(),
+                reports: reports.clone(),
+            })
+        })
+        .collect::<std::io::Result<Vec<_>>>()?;
+    drop(reports);
+    let layout = (plan.request_names.len(), plan.scenarios.len());
+    let outcome = runtime.block_on(async {
+        let controller = control::Controller::new(schedule.clone(), stop, abort, signals);
+        aggregate::collect(inbox, shares, layout, &schedule, controller, on_progress).await
+    });
+    for worker in workers {
+        if worker.join().is_err() {
+            anyhow::bail!("a worker thread panicked; results are incomplete");
+        }
+    }
+    Ok(RunResult {
+        started_at,
+        elapsed: outcome.elapsed,
+        stop_reason: outcome.stop_reason,
+        total: outcome.total,
+        timeseries: outcome.timeseries,
+    })
+}
+
+#[cfg(test)]
+mod tests;
