@@ -126,8 +126,8 @@ impl LatencyStats {
     /// The figures of a histogram, with the histogram encoded.
     pub fn from_histogram(h: &Histogram<u64>) -> Self {
         LatencyStats {
-            mean_us: finite(h.mean()),
-            stddev_us: finite(h.stdev()),
+            mean_us: round3(h.mean()),
+            stddev_us: round3(h.stdev()),
             min_us: h.min(),
             p50_us: h.value_at_quantile(0.50),
             p75_us: h.value_at_quantile(0.75),
@@ -311,8 +311,8 @@ impl Summary {
             profile: info.profile.clone(),
             target: info.target.clone(),
             started_at: rfc3339_utc(info.started_at),
-            duration_seconds: elapsed.as_secs_f64(),
-            planned_duration_seconds: info.planned_duration.as_secs_f64(),
+            duration_seconds: seconds(elapsed),
+            planned_duration_seconds: seconds(info.planned_duration),
             stop_reason: info.stop_reason,
             users: info.users,
             seed: info.seed,
@@ -327,10 +327,15 @@ impl Summary {
 fn per_second(count: u64, elapsed: Duration) -> f64 {
     let secs = elapsed.as_secs_f64();
     if secs > 0.0 {
-        count as f64 / secs
+        round3(count as f64 / secs)
     } else {
         0.0
     }
+}
+
+/// Whole microseconds as seconds: reads back from JSON as the very same `f64`.
+fn seconds(d: Duration) -> f64 {
+    d.as_micros() as f64 / 1e6
 }
 
 fn ratio(part: u64, whole: u64) -> f64 {
@@ -341,10 +346,14 @@ fn ratio(part: u64, whole: u64) -> f64 {
     }
 }
 
-/// JSON has no NaN or infinity; a figure that is not finite is reported as 0.
-fn finite(x: f64) -> f64 {
+/// `x` rounded to three decimals, and 0 if not finite (JSON has no NaN).
+///
+/// Fewer digits than an `f64` holds make the JSON text read back to the very same
+/// value, so a result file round-trips exactly; a thousandth of a µs or of a
+/// request per second is below any precision the figures have.
+fn round3(x: f64) -> f64 {
     if x.is_finite() {
-        x
+        (x * 1000.0).round() / 1000.0
     } else {
         0.0
     }
