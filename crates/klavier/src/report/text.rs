@@ -1,0 +1,490 @@
+//! The end-of-run summary for a terminal: a header, aligned tables of requests
+//! and scenarios, then status codes, errors, transfer and the graceful stop.
+//!
+//! Plain text without colours, so it reads the same in a terminal, a CI log or a
+//! file. Latencies are shown in the unit that suits each value (`812µs`,
+//! `12.4ms`, `1.20s`) with three significant digits, like the histograms keep.
+
+use std::io::{self, Write};
+
+use super::units::{byte_size, micros, percent, rate, seconds};
+use klavier_stats::{
+    is_success_status, FailureKind, LatencyStats, RequestSummary, ScenarioSummary, StopReason,
+    Summary,
+};
+
+/// Names longer than this are shortened with an ellipsis so tables stay readable.
+const MAX_NAME: usize = 48;
+
+/// Writes the human-readable summary of a run.
+pub fn write_text(summary: &Summary, out: &mut impl Write) -> io::Result<()> {
+    write_header(summary, out)?;
+    writeln!(out)?;
+    write!(out, "{}", request_table(summary))?;
+    if !summary.scenarios.is_empty() {
+        writeln!(out)?;
+        write!(out, "{}", scenario_table(summary))?;
+    }
+    for section in [
+        write_status_codes,
+        write_errors,
+        write_transfer,
+        write_graceful_stop,
+    ] {
+        writeln!(out)?;
+        section(summary, out)?;
+    }
+    writeln!(out)?;
+    writeln!(
+        out,
+        "Latency is response time: from each request's intended start to the last byte of its \
+         response.\nTransport failures are counted, not timed."
+    )?;
+    out.flush()
+}
+
+fn write_header(s: &Summary, out: &mut impl Write) -> io::Result<()> {
+    let stop = match s.stop_reason {
+        StopReason::Completed => "completed",
+        StopReason::Interrupted => "interrupted before the planned end",
+    };
+    writeln!(out, "Klavier {} · {}", s.klavier_version, s.profile)?;
+    writeln!(out, "  target     {}", s.target)?;
+    writeln!(out, "  started    {}", s.started_at)?;
+    writeln!(
+        out,
+        "  duration   {:.2}s of {} planned, {stop}",
+        s.duration_seconds,
+        seconds(s.planned_duration_seconds)
+    )?;
+    writeln!(out, "  users      {}", s.users)?;
+    writeln!(out, "  seed       {}", s.seed)?;
+    let t = &s.totals;
+    writeln!(
+        out,
+        "  requests   {} in {:.2}s, {}, {} failed",
+        t.count,
+        s.duration_seconds,
+        rate(t.rate_per_second),
+        failures(t.failures, t.count)
+    )
+}
+
+const LATENCY_HEADERS: [&str; 9] = [
+    "mean", "stddev", "min", "p50", "p90", "p95", "p99", "p99.9", "max",
+];
+
+/// The latency cells of a row; dashes when nothing was timed.
+fn latency_cells(l: &LatencyStats, timed: bool) -> Vec<String> {
+    if !timed {
+        return vec!["-".to_owned(); LATENCY_HEADERS.len()];
+    }
+    let values = [
+        l.mean_us,
+        l.stddev_us,
+        l.min_us as f64,
+        l.p50_us as f64,
+        l.p90_us as f64,
+        l.p95_us as f64,
+        l.p99_us as f64,
+        l.p99_9_us as f64,
+        l.max_us as f64,
+    ];
+    values.into_iter().map(micros).collect()
+}
+
+fn request_table(s: &Summary) -> Table {
+    let mut headers = vec!["Requests", "count", "rate"];
+    headers.extend(LATENCY_HEADERS);
+    headers.push("failures");
+    let mut table = Table::new(&headers);
+    let row = |r: &RequestSummary| {
+        let mut cells = vec![
+            shorten(&r.name),
+            r.count.to_string(),
+            rate(r.rate_per_second),
+        ];
+        let timed = r.count > r.errors.values().sum::<u64>();
+        cells.extend(latency_cells(&r.response_time, timed));
+        cells.push(failures(r.failures, r.count));
+        cells
+    };
+    for r in &s.requests {
+        table.push(row(r));
+    }
+    if s.requests.len() != 1 {
+        table.rule();
+        table.push(row(&s.totals));
+    }
+    table
+}
+
+fn scenario_table(s: &Summary) -> Table {
+    let mut headers = vec!["Scenarios", "weight", "iterations", "rate"];
+    headers.extend(LATENCY_HEADERS);
+    headers.extend(["failed", "cut"]);
+    let mut table = Table::new(&headers);
+    for sc in &s.scenarios {
+        let ScenarioSummary {
+            name,
+            weight,
+            iterations,
+            failed_iterations,
+            cut_iterations,
+            rate_per_second,
+            iteration_time,
+        } = sc;
+        let mut cells = vec![
+            shorten(name),
+            weight.to_string(),
+            iterations.to_string(),
+            rate(*rate_per_second),
+        ];
+        cells.extend(latency_cells(iteration_time, *iterations > 0));
+        cells.push(failures(*failed_iterations, *iterations));
+        cells.push(cut_iterations.to_string());
+        table.push(cells);
+    }
+    table
+}
+
+fn write_status_codes<W: Write>(s: &Summary, out: &mut W) -> io::Result<()> {
+    let total = s.totals.count;
+    if s.totals.status_codes.is_empty() {
+        return writeln!(out, "Status codes  none (no response received)");
+    }
+    let mut table = Table::new(&["Status codes", "count", "share", ""]).note_column();
+    for (&code, &n) in &s.totals.status_codes {
+        let note = if is_success_status(code) {
+            String::new()
+        } else {
+            let by_request = per_request(s, |r| r.status_codes.get(&code).copied());
+            format!("failure{by_request}")
+        };
+        table.push(vec![
+            code.to_string(),
+            n.to_string(),
+            percent(n, total),
+            note,
+        ]);
+    }
+    write!(out, "{table}")
+}
+
+fn write_errors<W: Write>(s: &Summary, out: &mut W) -> io::Result<()> {
+    if s.totals.errors.is_empty() {
+        return writeln!(out, "Errors        none");
+    }
+    let mut table = Table::new(&["Errors", "count", "share", ""]).note_column();
+    for kind in FailureKind::ALL {
+        let Some(&n) = s.totals.errors.get(&kind) else {
+            continue;
+        };
+        let by_request = per_request(s, |r| r.errors.get(&kind).copied());
+        table.push(vec![
+            kind.describe().to_owned(),
+            n.to_string(),
+            percent(n, s.totals.count),
+            by_request.trim_start_matches(": ").to_owned(),
+        ]);
+    }
+    write!(out, "{table}")
+}
+
+/// `": name n, name n"` for the requests where `count` is non-zero, when there are several requests.
+fn per_request(s: &Summary, count: impl Fn(&RequestSummary) -> Option<u64>) -> String {
+    if s.requests.len() < 2 {
+        return String::new();
+    }
+    let parts: Vec<String> = s
+        .requests
+        .iter()
+        .filter_map(|r| {
+            count(r)
+                .filter(|&n| n > 0)
+                .map(|n| format!("{} {n}", r.name))
+        })
+        .collect();
+    format!(": {}", parts.join(", "))
+}
+
+fn write_transfer<W: Write>(s: &Summary, out: &mut W) -> io::Result<()> {
+    let mut table = Table::new(&["Transfer", "total", "rate"]);
+    for (what, bytes) in [
+        ("sent", s.totals.bytes_sent),
+        ("received", s.totals.bytes_received),
+    ] {
+        let per_second = if s.duration_seconds > 0.0 {
+            format!("{}/s", byte_size(bytes as f64 / s.duration_seconds))
+        } else {
+            "-".to_owned()
+        };
+        table.push(vec![what.to_owned(), byte_size(bytes as f64), per_second]);
+    }
+    write!(out, "{table}")
+}
+
+fn write_graceful_stop<W: Write>(s: &Summary, out: &mut W) -> io::Result<()> {
+    let cut: u64 = s.scenarios.iter().map(|sc| sc.cut_iterations).sum();
+    let mut table = Table::new(&["Graceful stop", "", ""]).note_column();
+    let rows = [
+        (
+            "completed during it",
+            s.totals.completed_in_grace,
+            "requests, counted above",
+        ),
+        (
+            "interrupted at its end",
+            s.totals.interrupted,
+            "requests, neither completed nor failed",
+        ),
+        ("iterations cut short", cut, "not counted as iterations"),
+    ];
+    for (what, n, note) in rows {
+        table.push(vec![what.to_owned(), n.to_string(), note.to_owned()]);
+    }
+    write!(out, "{table}")
+}
+
+/// `0`, or the count with its share of the total.
+fn failures(failed: u64, total: u64) -> String {
+    if failed == 0 {
+        "0".to_owned()
+    } else {
+        format!("{failed} ({})", percent(failed, total))
+    }
+}
+
+fn shorten(name: &str) -> String {
+    if name.chars().count() <= MAX_NAME {
+        return name.to_owned();
+    }
+    let kept: String = name.chars().take(MAX_NAME - 1).collect();
+    format!("{kept}…")
+}
+
+/// A table whose first column is left-aligned (rows indented under the title)
+/// and whose other columns are right-aligned; widths fit the widest cell.
+struct Table {
+    headers: Vec<String>,
+    left: Vec<bool>,                // per column: left-aligned (the first always is)
+    rows: Vec<Option<Vec<String>>>, // None is a horizontal rule
+}
+
+impl Table {
+    fn new(headers: &[&str]) -> Self {
+        Table {
+            headers: headers.iter().map(|h| (*h).to_owned()).collect(),
+            left: headers.iter().enumerate().map(|(i, _)| i == 0).collect(),
+            rows: Vec::new(),
+        }
+    }
+
+    /// Left-aligns the last column (free text such as notes).
+    fn note_column(mut self) -> Self {
+        if let Some(last) = self.left.last_mut() {
+            *last = true;
+        }
+        self
+    }
+
+    fn push(&mut self, cells: Vec<String>) {
+        self.rows.push(Some(cells));
+    }
+
+    fn rule(&mut self) {
+        self.rows.push(None);
+    }
+
+    fn widths(&self) -> Vec<usize> {
+        let mut widths: Vec<usize> = self.headers.iter().map(|h| h.chars().count()).collect();
+        for cells in self.rows.iter().flatten() {
+            for (i, cell) in cells.iter().enumerate() {
+                let indent = if i == 0 { 2 } else { 0 };
+                if let Some(w) = widths.get_mut(i) {
+                    *w = (*w).max(cell.chars().count() + indent);
+                }
+            }
+        }
+        widths
+    }
+}
+
+impl std::fmt::Display for Table {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let widths = self.widths();
+        let line = |f: &mut std::fmt::Formatter<'_>, cells: &[String], indent: &str| {
+            let mut text = String::new();
+            for (i, (cell, &w)) in cells.iter().zip(&widths).enumerate() {
+                if i == 0 {
+                    text.push_str(&format!("{indent}{cell:<0$}", w - indent.len()));
+                } else if self.left[i] {
+                    text.push_str(&format!("  {cell:<w$}"));
+                } else {
+                    text.push_str(&format!("  {cell:>w$}"));
+                }
+            }
+            writeln!(f, "{}", text.trim_end())
+        };
+        line(f, &self.headers, "")?;
+        let total_width = widths.iter().sum::<usize>() + 2 * widths.len().saturating_sub(1);
+        for row in &self.rows {
+            match row {
+                Some(cells) => line(f, cells, "  ")?,
+                None => writeln!(f, "  {}", "─".repeat(total_width.saturating_sub(2)))?,
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeMap;
+
+    /// Failure counts by description, to cross-check the errors section.
+    fn error_lines(s: &Summary) -> BTreeMap<&'static str, u64> {
+        s.totals
+            .errors
+            .iter()
+            .map(|(kind, &n)| (kind.describe(), n))
+            .collect()
+    }
+
+    fn render(s: &Summary) -> String {
+        let mut out = Vec::new();
+        write_text(s, &mut out).expect("writes to memory");
+        String::from_utf8(out).expect("UTF-8")
+    }
+
+    #[test]
+    fn header_says_what_ran_and_how_it_ended() {
+        let text = render(&super::super::fixture());
+        assert!(
+            text.starts_with("Klavier 0.1.0 · examples/demo.toml\n"),
+            "{text}"
+        );
+        assert!(text.contains("  target     http://127.0.0.1:8080\n"));
+        assert!(text.contains("  started    2025-01-01T00:00:00.250Z\n"));
+        assert!(text.contains("  duration   10.00s of 10s planned, completed\n"));
+        assert!(text.contains("  users      20\n"));
+        assert!(text.contains("  seed       42\n"));
+        assert!(text.contains("  requests   2000 in 10.00s, 200/s, 7 (0.35%) failed\n"));
+    }
+
+    #[test]
+    fn tables_are_aligned() {
+        let text = render(&super::super::fixture());
+        let requests: Vec<&str> = text
+            .lines()
+            .skip_while(|l| !l.starts_with("Requests"))
+            .take_while(|l| !l.is_empty())
+            .collect();
+        assert_eq!(
+            requests.len(),
+            6,
+            "header, 3 requests, rule, total:\n{text}"
+        );
+        let width = |l: &str| l.chars().count();
+        for line in &requests {
+            assert_eq!(width(line), width(requests[0]), "misaligned:\n{text}");
+        }
+        assert!(requests[5].trim_start().starts_with("total"));
+        // Each column ends at the same place as its header: "failures" is last.
+        assert!(requests[0].ends_with("failures"));
+    }
+
+    #[test]
+    fn rows_use_human_units_and_show_failures() {
+        let text = render(&super::super::fixture());
+        let health = text
+            .lines()
+            .find(|l| l.trim_start().starts_with("GET /api/health"))
+            .expect("a health row");
+        assert!(health.contains("µs") || health.contains("ms"), "{health}");
+        assert!(health.contains("1400"), "count: {health}");
+        let orders = text
+            .lines()
+            .find(|l| l.trim_start().starts_with("POST /api/orders"))
+            .expect("an orders row");
+        assert!(orders.contains("ms"), "{orders}");
+    }
+
+    #[test]
+    fn status_codes_errors_and_transfer() {
+        let summary = super::super::fixture();
+        let text = render(&summary);
+        assert!(text.contains("\n  302 "), "a redirect is listed:\n{text}");
+        let line_503 = text
+            .lines()
+            .find(|l| l.starts_with("  503"))
+            .expect("503 listed");
+        assert!(
+            line_503.contains("failure: GET /api/health 5"),
+            "{line_503}"
+        );
+        for (description, n) in error_lines(&summary) {
+            let line = text
+                .lines()
+                .find(|l| l.trim_start().starts_with(description))
+                .expect("each error kind is described");
+            assert!(line.contains(&n.to_string()), "{line}");
+        }
+        assert!(text.contains("connection refused"));
+        assert!(text.contains("request timed out"));
+        assert!(
+            text.contains("  sent       352 KiB  35.1 KiB/s\n"),
+            "{text}"
+        );
+        assert!(text.contains("received"));
+    }
+
+    #[test]
+    fn graceful_stop_and_latency_note() {
+        let text = render(&super::super::fixture());
+        let grace: Vec<&str> = text
+            .lines()
+            .skip_while(|l| !l.starts_with("Graceful stop"))
+            .skip(1)
+            .take(3)
+            .collect();
+        assert_eq!(
+            grace,
+            [
+                "  completed during it     5  requests, counted above",
+                "  interrupted at its end  1  requests, neither completed nor failed",
+                "  iterations cut short    1  not counted as iterations",
+            ]
+        );
+        assert!(text.contains("Latency is response time"));
+        assert!(!text.contains('\u{1b}'), "no colour escapes");
+    }
+
+    #[test]
+    fn empty_run_renders_without_figures() {
+        let mut summary = super::super::fixture();
+        let empty = |r: &mut RequestSummary| {
+            r.count = 0;
+            r.failures = 0;
+            r.status_codes.clear();
+            r.errors.clear();
+        };
+        summary.requests.iter_mut().for_each(empty);
+        empty(&mut summary.totals);
+        summary.stop_reason = StopReason::Interrupted;
+        let text = render(&summary);
+        assert!(text.contains("interrupted before the planned end"));
+        assert!(text.contains("Status codes  none"));
+        assert!(text.contains("Errors        none"));
+        assert!(text.contains("  -  "), "untimed rows show dashes:\n{text}");
+    }
+
+    #[test]
+    fn long_names_are_shortened() {
+        let long = "GET /".to_owned() + &"x".repeat(100);
+        let short = shorten(&long);
+        assert_eq!(short.chars().count(), MAX_NAME);
+        assert!(short.ends_with('…'));
+    }
+}
