@@ -1,6 +1,11 @@
 //! Klavier profiles, from TOML text to a validated [`Plan`].
 //!
 //! Pure and synchronous: the only I/O is reading the profile file it is given.
+//! [`load`] reads a file, [`compile`] takes its text; both apply command-line
+//! [`Overrides`] and either return a plan the engine can run without further checks, or a
+//! [`ProfileError`] listing every problem as `{path}:{line}:{column}: {field}: {message}`
+//! (plus a `  help:` line where there is a fix to suggest). `Display` on a [`Plan`] describes
+//! it for `klavier check`.
 //!
 //! ```
 //! let source = r#"
@@ -16,11 +21,24 @@
 //! "#;
 //! let plan = klavier_plan::compile(source, "example.toml", &klavier_plan::Overrides::default()).unwrap();
 //! assert_eq!(plan.scenarios[0].requests[0].name, "GET /api/health");
+//!
+//! let error = klavier_plan::compile(&source.replace("weight = 1", "weight = 0"), "example.toml", &Default::default()).unwrap_err();
+//! assert_eq!(error.to_string(), "example.toml:5:10: scenarios.health.weight: weight must be a positive integer, found 0");
 //! ```
 
+// Tests state their expectations with unwrap(); the library itself never does.
+#![cfg_attr(test, allow(clippy::unwrap_used))]
+
+mod compile;
+mod describe;
+mod error;
+mod locate;
 mod pick;
 mod plan;
+mod profile;
 pub mod segment;
 
+pub use compile::{compile, load, Overrides};
+pub use error::{Diagnostic, ProfileError};
 pub use pick::ScenarioPicker;
 pub use plan::{Load, Plan, Request, Scenario, Target, Timings, Weight};

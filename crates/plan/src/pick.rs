@@ -34,3 +34,65 @@ impl ScenarioPicker {
         self.cumulative.partition_point(|&c| c <= roll)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::num::NonZeroU32;
+
+    use super::*;
+    use crate::plan::Weight;
+
+    fn scenarios(weights: &[u32]) -> Vec<Scenario> {
+        weights
+            .iter()
+            .enumerate()
+            .map(|(i, &w)| Scenario {
+                name: format!("s{i}"),
+                weight: Weight(NonZeroU32::new(w).unwrap()),
+                requests: Vec::new(),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn total_is_the_sum_of_weights() {
+        assert_eq!(ScenarioPicker::new(&scenarios(&[5, 1])).total(), 6);
+        assert_eq!(
+            ScenarioPicker::new(&scenarios(&[u32::MAX, u32::MAX])).total(),
+            2 * u64::from(u32::MAX)
+        );
+    }
+
+    #[test]
+    fn boundaries_fall_on_the_right_side() {
+        let picker = ScenarioPicker::new(&scenarios(&[5, 1, 4]));
+        let cases = [
+            // (roll, scenario)
+            (0, 0),                  // the first roll
+            (4, 0),                  // the last roll of the first scenario
+            (5, 1),                  // the only roll of the second
+            (6, 2),                  // the first roll of the third
+            (picker.total() - 1, 2), // the last roll
+        ];
+        for (roll, wanted) in cases {
+            assert_eq!(picker.pick(roll), wanted, "roll {roll}");
+        }
+    }
+
+    #[test]
+    fn each_scenario_gets_exactly_its_weight_in_rolls() {
+        let weights = [3, 1, 7, 1, 2];
+        let picker = ScenarioPicker::new(&scenarios(&weights));
+        let mut counts = [0u32; 5];
+        for roll in 0..picker.total() {
+            counts[picker.pick(roll)] += 1;
+        }
+        assert_eq!(counts, weights);
+    }
+
+    #[test]
+    fn a_single_scenario_takes_every_roll() {
+        let picker = ScenarioPicker::new(&scenarios(&[1]));
+        assert_eq!((picker.total(), picker.pick(0)), (1, 0));
+    }
+}

@@ -15,7 +15,8 @@ pub struct Plan {
     pub name: String,
     /// Where requests go and how to connect.
     pub target: Target,
-    /// The scenarios, in profile order (sorted by name, as TOML tables have no order we keep).
+    /// The scenarios, in the order they are first written in the profile (a change of order
+    /// changes which scenario a given random roll picks, as does any change of weights).
     pub scenarios: Vec<Scenario>,
     /// Names of the statistics rows for requests. `Request::stat` indexes into this list;
     /// requests with the same name (in any scenario) share one row.
@@ -25,7 +26,9 @@ pub struct Plan {
     /// The workload model.
     pub load: Load,
     /// Seed of every random choice in the run; a run with the same seed makes the same choices.
-    pub seed: u64,
+    /// `None` when neither the profile (`[load] seed`) nor `--seed` chose one: the app then
+    /// draws a seed and should print it, so the run can be repeated.
+    pub seed: Option<u64>,
 }
 
 /// The system under test.
@@ -104,13 +107,15 @@ impl Weight {
 /// One request, fully built at compile time: the hot path only clones it.
 #[derive(Debug, Clone)]
 pub struct Request {
-    /// Statistics name, `METHOD path` unless named in the profile.
+    /// Statistics name: the profile's `name`, else `METHOD path` with the path (and any query
+    /// written in it) as written, without the base URL's path prefix or the `query` table.
     pub name: String,
     /// Index into `Plan::request_names`.
     pub stat: usize,
     /// HTTP method.
     pub method: Method,
-    /// Absolute URI (scheme, authority, path and query).
+    /// Absolute URI (scheme, authority, path and query): the base URL's path prefix joined
+    /// with the request's path, then the `query` table form-encoded in key order.
     pub uri: Uri,
     /// Headers to send: target defaults overlaid by the request's own, plus a
     /// `content-type` where a `json` body implies one. `host` is added by the client.

@@ -1,0 +1,311 @@
+//! One `[[scenarios.NAME.requests]]` entry into a ready-to-send [`Request`].
+
+use std::collections::BTreeMap;
+
+use bytes::Bytes;
+use http::header::CONTENT_TYPE;
+use http::uri::PathAndQuery;
+use http::{HeaderValue, Method, Uri};
+use serde_spanned::Spanned;
+
+use super::target::{origin_of, parse_http_url, CompiledTarget, Origin};
+use super::{headers, Context};
+use crate::locate::join;
+use crate::plan::Request;
+use crate::profile::RequestProfile;
+
+/// Where a request goes, as written: the path and query, before the base prefix.
+struct Location {
+    /// Path (and query, if written in it), e.g. `/api/health?x=1`.
+    path: String,
+    /// `true` for `path` (the base URL's path is prepended), `false` for `url`.
+    under_base: bool,
+}
+
+/// Compiles one request at `field` (e.g. `scenarios.login.requests[0]`). Its `stat` is
+/// left at 0 for the caller to assign.
+pub(super) fn compile(
+    profile: &RequestProfile,
+    field: &str,
+    target: &CompiledTarget,
+    cx: &mut Context<'_>,
+) -> Option<Request> {
+    let method = method(profile.method.as_ref(), field, cx);
+    let location = location(profile, field, target.origin.as_ref(), cx);
+    let query = query(profile.query.as_ref(), field, cx);
+    let own_headers = headers::compile(profile.headers.as_ref(), &join(field, "headers"), cx);
+    let body = body(profile, field, cx);
+    let name = name(profile.name.as_ref(), field, cx);
+    let (method, location, query, (body, is_json), name) =
+        (method?, location?, query?, body?, name?);
+    let uri = uri(target.origin.as_ref()?, &location, &query, field, cx)?;
+    let mut headers = target.headers.clone();
+    headers.extend(own_headers);
+    if is_json && !headers.contains_key(CONTENT_TYPE) {
+        headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    }
+    Some(Request {
+        name: name.unwrap_or_else(|| format!("{method} {}", location.path)),
+        stat: 0,
+        method,
+        uri,
+        headers,
+        body,
+    })
+}
+
+fn method(written: Option<&Spanned<String>>, field: &str, cx: &mut Context<'_>) -> Option<Method> {
+    let Some(written) = written else {
+        return Some(Method::GET);
+    };
+    // Methods are case-sensitive tokens: sent exactly as written.
+    let method = Method::from_bytes(written.get_ref().as_bytes()).ok();
+    if method.is_none() {
+        cx.error_help(
+            written.span(),
+            join(field, "method"),
+            format!("{:?} is not a valid HTTP method", written.get_ref()),
+            "a method is one word, such as GET, POST, PUT or DELETE",
+        );
+    }
+    method
+}
+
+/// `Some(None)`: no name given. `None`: the name is wrong.
+fn name(
+    written: Option<&Spanned<String>>,
+    field: &str,
+    cx: &mut Context<'_>,
+) -> Option<Option<String>> {
+    match written {
+        Some(name) if name.get_ref().trim().is_empty() => {
+            cx.error(name.span(), join(field, "name"), "name must not be empty");
+            None
+        }
+        Some(name) => Some(Some(name.get_ref().clone())),
+        None => Some(None),
+    }
+}
+
+fn location(
+    profile: &RequestProfile,
+    field: &str,
+    origin: Option<&Origin>,
+    cx: &mut Context<'_>,
+) -> Option<Location> {
+    match (&profile.path, &profile.url) {
+        (Some(_), Some(url)) => {
+            let message = "path and url are both set";
+            cx.error_help(url.span(), join(field, "url"), message, "keep one of them");
+            None
+        }
+        (Some(path), None) => request_path(path, &join(field, "path"), cx).map(|path| Location {
+            path,
+            under_base: true,
+        }),
+        (None, Some(url)) => same_origin_url(url, &join(field, "url"), origin, cx),
+        (None, None) => {
+            let span = cx.span_of(field);
+            cx.error_help(
+                span,
+                field,
+                "the request has no path",
+                r#"add path = "/…" (joined to the base URL) or an absolute url = "https://…""#,
+            );
+            None
+        }
+    }
+}
+
+fn request_path(path: &Spanned<String>, field: &str, cx: &mut Context<'_>) -> Option<String> {
+    let text = path.get_ref();
+    let problem = if !text.starts_with('/') {
+        Some((
+            format!("path must start with \"/\", found {text:?}"),
+            format!("write path = \"/{}\"", text.trim_start_matches('/')),
+        ))
+    } else {
+        path_problem(text)
+    };
+    match problem {
+        Some((message, help)) => {
+            cx.error_help(path.span(), field, message, help);
+            None
+        }
+        None => Some(text.clone()),
+    }
+}
+
+/// What is wrong with a path (and query) that starts with `/`, if anything.
+fn path_problem(text: &str) -> Option<(String, String)> {
+    if text.contains('#') {
+        let help = "fragments are never sent to the server: remove the part from #";
+        return Some((format!("path {text:?} has a fragment"), help.to_owned()));
+    }
+    match PathAndQuery::try_from(text) {
+        Ok(_) => None,
+        Err(e) => Some((
+            format!("{text:?} is not a valid request path: {e}"),
+            "percent-encode spaces and other special characters, e.g. %20 for a space".to_owned(),
+        )),
+    }
+}
+
+fn same_origin_url(
+    url: &Spanned<String>,
+    field: &str,
+    origin: Option<&Origin>,
+    cx: &mut Context<'_>,
+) -> Option<Location> {
+    let parsed = match parse_http_url(url.get_ref(), "url") {
+        Ok(parsed) if parsed.fragment().is_some() => {
+            let help = "fragments are never sent to the server: remove the part from #";
+            cx.error_help(url.span(), field, "url has a fragment", help);
+            return None;
+        }
+        Ok(parsed) => parsed,
+        Err(message) => {
+            cx.error(url.span(), field, message);
+            return None;
+        }
+    };
+    let same = |origin: &Origin| {
+        let theirs = origin_of(&parsed);
+        (&theirs.scheme, &theirs.host, theirs.port) == (&origin.scheme, &origin.host, origin.port)
+    };
+    if let Some(origin) = origin.filter(|origin| !same(origin)) {
+        let help = format!(
+            "the base URL is {}://{}; use a path, or a separate profile for the other origin",
+            origin.scheme, origin.authority
+        );
+        let message = "requests to another origin are not supported yet";
+        cx.error_help(url.span(), field, message, help);
+        return None;
+    }
+    let query = parsed.query().map(|q| format!("?{q}")).unwrap_or_default();
+    Some(Location {
+        path: format!("{}{query}", parsed.path()),
+        under_base: false,
+    })
+}
+
+/// The `query` table, form-encoded in key order (`""` when there is none).
+fn query(
+    query: Option<&BTreeMap<String, toml::Value>>,
+    field: &str,
+    cx: &mut Context<'_>,
+) -> Option<String> {
+    let mut encoder = url::form_urlencoded::Serializer::new(String::new());
+    let mut valid = true;
+    for (key, value) in query.into_iter().flatten() {
+        let text = match value {
+            toml::Value::String(s) => s.clone(),
+            toml::Value::Integer(i) => i.to_string(),
+            toml::Value::Float(f) => f.to_string(),
+            toml::Value::Boolean(b) => b.to_string(),
+            other => {
+                let key_field = join(&join(field, "query"), key);
+                let span = cx.span_of(&key_field);
+                let message = format!(
+                    "a query value must be a string, number or boolean, found {}",
+                    other.type_str()
+                );
+                let help = r#"repeat a parameter by writing it in the path: path = "/x?id=1&id=2""#;
+                cx.error_help(span, key_field, message, help);
+                valid = false;
+                continue;
+            }
+        };
+        encoder.append_pair(key, &text);
+    }
+    valid.then(|| encoder.finish())
+}
+
+/// The body, and whether it is JSON.
+fn body(profile: &RequestProfile, field: &str, cx: &mut Context<'_>) -> Option<(Bytes, bool)> {
+    match (&profile.body, &profile.json) {
+        (Some(_), Some(_)) => {
+            let json_field = join(field, "json");
+            let span = cx.span_of(&json_field);
+            cx.error_help(
+                span,
+                json_field,
+                "body and json are both set",
+                "keep one of them",
+            );
+            None
+        }
+        (Some(body), None) => Some((Bytes::from(body.get_ref().clone()), false)),
+        (None, Some(json)) => {
+            match to_json(json).and_then(|j| serde_json::to_vec(&j).map_err(|e| e.to_string())) {
+                Ok(bytes) => Some((Bytes::from(bytes), true)),
+                Err(message) => {
+                    let json_field = join(field, "json");
+                    let span = cx.span_of(&json_field);
+                    cx.error(span, json_field, message);
+                    None
+                }
+            }
+        }
+        (None, None) => Some((Bytes::new(), false)),
+    }
+}
+
+/// A TOML value as JSON. Datetimes become strings; JSON has no NaN or infinity.
+fn to_json(value: &toml::Value) -> Result<serde_json::Value, String> {
+    use serde_json::Value as Json;
+    Ok(match value {
+        toml::Value::String(s) => Json::String(s.clone()),
+        toml::Value::Integer(i) => Json::from(*i),
+        toml::Value::Float(f) => serde_json::Number::from_f64(*f)
+            .map(Json::Number)
+            .ok_or_else(|| format!("{f} cannot be written in JSON"))?,
+        toml::Value::Boolean(b) => Json::Bool(*b),
+        toml::Value::Datetime(d) => Json::String(d.to_string()),
+        toml::Value::Array(items) => {
+            Json::Array(items.iter().map(to_json).collect::<Result<_, _>>()?)
+        }
+        toml::Value::Table(table) => Json::Object(
+            table
+                .iter()
+                .map(|(k, v)| Ok((k.clone(), to_json(v)?)))
+                .collect::<Result<_, String>>()?,
+        ),
+    })
+}
+
+/// The absolute URI: base origin, base path prefix (for `path`), path, query.
+fn uri(
+    origin: &Origin,
+    location: &Location,
+    query: &str,
+    field: &str,
+    cx: &mut Context<'_>,
+) -> Option<Uri> {
+    let prefix = if location.under_base {
+        origin.prefix.as_str()
+    } else {
+        ""
+    };
+    let separator = match (query.is_empty(), location.path.contains('?')) {
+        (true, _) => "",
+        (false, true) => "&",
+        (false, false) => "?",
+    };
+    let text = format!(
+        "{}://{}{prefix}{}{separator}{query}",
+        origin.scheme, origin.authority, location.path
+    );
+    match Uri::try_from(text.as_str()) {
+        Ok(uri) => Some(uri),
+        Err(e) => {
+            let span = cx.span_of(field);
+            cx.error(
+                span,
+                field,
+                format!("cannot build a URI from {text:?}: {e}"),
+            );
+            None
+        }
+    }
+}

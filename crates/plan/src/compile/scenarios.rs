@@ -1,0 +1,128 @@
+//! `[scenarios.NAME]`: weights, requests, and the statistics rows they share.
+
+use std::collections::BTreeMap;
+use std::num::NonZeroU32;
+
+use super::target::CompiledTarget;
+use super::{positive_u32, request, Context};
+use crate::locate::{index, join};
+use crate::plan::{Request, Scenario, Weight};
+use crate::profile::ScenarioProfile;
+
+/// The scenarios in file order, and the request statistics rows.
+pub(super) struct CompiledScenarios {
+    pub scenarios: Vec<Scenario>,
+    pub request_names: Vec<String>,
+}
+
+/// Compiles every scenario, reporting every problem; `None` if there was any.
+pub(super) fn compile(
+    scenarios: Option<&BTreeMap<String, ScenarioProfile>>,
+    target: &CompiledTarget,
+    cx: &mut Context<'_>,
+) -> Option<CompiledScenarios> {
+    let Some(scenarios) = scenarios.filter(|s| !s.is_empty()) else {
+        let span = cx.span_of("scenarios");
+        cx.error_help(
+            span,
+            "scenarios",
+            "the profile has no scenarios",
+            "add a [scenarios.NAME] table and a [[scenarios.NAME.requests]] table with a path",
+        );
+        return None;
+    };
+    let mut compiled = Vec::new();
+    for (name, profile) in in_file_order(scenarios, cx) {
+        compiled.push(scenario(name, profile, target, cx));
+    }
+    let mut scenarios: Vec<Scenario> = compiled.into_iter().collect::<Option<_>>()?;
+    let request_names = assign_stats(&mut scenarios);
+    Some(CompiledScenarios {
+        scenarios,
+        request_names,
+    })
+}
+
+/// TOML tables come out of serde sorted by name; the text says in which order they were
+/// written, which is the order users expect to see them in.
+fn in_file_order<'p>(
+    scenarios: &'p BTreeMap<String, ScenarioProfile>,
+    cx: &Context<'_>,
+) -> Vec<(&'p String, &'p ScenarioProfile)> {
+    let mut ordered: Vec<_> = scenarios.iter().collect();
+    ordered.sort_by_cached_key(|(name, _)| cx.span_of(&join("scenarios", name)).start);
+    ordered
+}
+
+fn scenario(
+    name: &str,
+    profile: &ScenarioProfile,
+    target: &CompiledTarget,
+    cx: &mut Context<'_>,
+) -> Option<Scenario> {
+    let field = join("scenarios", name);
+    let weight = match &profile.weight {
+        Some(weight) => positive_u32(weight, &join(&field, "weight"), cx),
+        None => Some(NonZeroU32::MIN),
+    };
+    let requests = requests(profile, &field, target, cx);
+    if name.trim().is_empty() {
+        let span = cx.span_of(&field);
+        cx.error(span, &field, "a scenario name must not be empty");
+        return None;
+    }
+    Some(Scenario {
+        name: name.to_owned(),
+        weight: Weight(weight?),
+        requests: requests?,
+    })
+}
+
+fn requests(
+    profile: &ScenarioProfile,
+    field: &str,
+    target: &CompiledTarget,
+    cx: &mut Context<'_>,
+) -> Option<Vec<Request>> {
+    let requests_field = join(field, "requests");
+    let Some(requests) = &profile.requests else {
+        let span = cx.span_of(field);
+        cx.error_help(
+            span,
+            field,
+            "the scenario has no requests",
+            format!(r#"add a [[{requests_field}]] table with path = "/…""#),
+        );
+        return None;
+    };
+    if requests.get_ref().is_empty() {
+        cx.error(
+            requests.span(),
+            requests_field,
+            "requests must not be empty",
+        );
+        return None;
+    }
+    let compiled: Vec<Option<Request>> = requests
+        .get_ref()
+        .iter()
+        .enumerate()
+        .map(|(i, r)| request::compile(r, &index(&requests_field, i), target, cx))
+        .collect();
+    compiled.into_iter().collect()
+}
+
+/// Gives each request its statistics row: one per distinct name, in first-seen order.
+fn assign_stats(scenarios: &mut [Scenario]) -> Vec<String> {
+    let mut names: Vec<String> = Vec::new();
+    for request in scenarios.iter_mut().flat_map(|s| s.requests.iter_mut()) {
+        request.stat = match names.iter().position(|n| *n == request.name) {
+            Some(stat) => stat,
+            None => {
+                names.push(request.name.clone());
+                names.len() - 1
+            }
+        };
+    }
+    names
+}

@@ -1,0 +1,245 @@
+//! `[target]`: the base URL and how to connect.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use http::HeaderMap;
+use serde_spanned::Spanned;
+use url::{Position, Url};
+
+use super::{headers, parse_duration, Context, Overrides};
+use crate::plan::Target;
+use crate::profile::TargetProfile;
+
+const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+
+const BASE_URL_HELP: &str =
+    r#"a base URL looks like "https://api.example.com" or "http://127.0.0.1:8080/api""#;
+
+/// What requests are built from: the target and its parts.
+pub(super) struct CompiledTarget {
+    /// `None` when `[target]` has errors.
+    pub target: Option<Target>,
+    /// `None` when the base URL is missing or wrong.
+    pub origin: Option<Origin>,
+    /// Default headers of every request (the valid ones, when some are wrong).
+    pub headers: HeaderMap,
+}
+
+/// The parsed base URL.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct Origin {
+    /// `http` or `https`.
+    pub scheme: String,
+    /// As it goes in a URI: IPv6 in brackets, the port only when not the default.
+    pub authority: String,
+    /// Host without brackets.
+    pub host: String,
+    /// Explicit or the scheme's default.
+    pub port: u16,
+    /// The base URL's path without its trailing slash (`""` or e.g. `/api`).
+    pub prefix: String,
+}
+
+/// Compiles `[target]`, with `--base-url` replacing `base_url`.
+pub(super) fn compile(
+    profile: &TargetProfile,
+    overrides: &Overrides,
+    cx: &mut Context<'_>,
+) -> CompiledTarget {
+    let (base_url, origin) = base_url(profile.base_url.as_ref(), overrides, cx);
+    let timeout = timeout(profile.timeout.as_ref(), cx);
+    let headers = headers::compile(profile.headers.as_ref(), "target.headers", cx);
+    let ca_file = ca_file(profile.ca_file.as_ref(), cx);
+    let http_ok = check_http_version(profile.http.as_ref(), cx);
+    let target = match (&origin, timeout, ca_file, http_ok) {
+        (Some(origin), Some(timeout), Some(ca_file), true) => Some(Target {
+            base_url,
+            tls: origin.scheme == "https",
+            host: origin.host.clone(),
+            port: origin.port,
+            timeout,
+            insecure: profile.insecure.as_ref().is_some_and(|b| *b.get_ref()),
+            ca_file,
+        }),
+        _ => None,
+    };
+    CompiledTarget {
+        target,
+        origin,
+        headers,
+    }
+}
+
+fn base_url(
+    written: Option<&Spanned<String>>,
+    overrides: &Overrides,
+    cx: &mut Context<'_>,
+) -> (String, Option<Origin>) {
+    if let Some(text) = &overrides.base_url {
+        let origin = parse_origin(text)
+            .map_err(|message| cx.cli_error("--base-url", message))
+            .ok();
+        return (text.clone(), origin);
+    }
+    let Some(written) = written else {
+        let span = cx.span_of("target");
+        cx.error_help(
+            span,
+            "target.base_url",
+            "base_url is missing",
+            r#"set [target] base_url = "https://…" or pass --base-url"#,
+        );
+        return (String::new(), None);
+    };
+    let origin = parse_origin(written.get_ref())
+        .map_err(|message| {
+            cx.error_help(written.span(), "target.base_url", message, BASE_URL_HELP);
+        })
+        .ok();
+    (written.get_ref().clone(), origin)
+}
+
+/// Parses and checks a base URL; the error is a message naming the URL.
+pub(super) fn parse_origin(text: &str) -> Result<Origin, String> {
+    let url = parse_http_url(text, "base URL")?;
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err(format!(
+            "base URL {text:?} has a query or fragment; put query parameters in each request's `query` table"
+        ));
+    }
+    Ok(origin_of(&url))
+}
+
+/// Parses an absolute `http(s)://` URL with a host and no credentials. `noun` names the
+/// URL in messages ("base URL", "url").
+pub(super) fn parse_http_url(text: &str, noun: &str) -> Result<Url, String> {
+    let url = Url::parse(text.trim()).map_err(|e| match e {
+        url::ParseError::EmptyHost => format!("{noun} {text:?} has no host"),
+        e => format!("{text:?} is not a valid {noun}: {e}"),
+    })?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(format!(
+            "{noun} must start with http:// or https://, found {:?} in {text:?}",
+            url.scheme()
+        ));
+    }
+    if url.host_str().is_none_or(str::is_empty) {
+        return Err(format!("{noun} {text:?} has no host"));
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(format!(
+            "{noun} {text:?} has credentials; send an Authorization header instead"
+        ));
+    }
+    Ok(url)
+}
+
+/// The origin and path prefix of a URL checked by [`parse_http_url`].
+pub(super) fn origin_of(url: &Url) -> Origin {
+    let host = url.host_str().unwrap_or_default();
+    Origin {
+        scheme: url.scheme().to_owned(),
+        authority: url[Position::BeforeHost..Position::AfterPort].to_owned(),
+        host: host
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .to_owned(),
+        port: url.port_or_known_default().unwrap_or_default(),
+        prefix: url.path().trim_end_matches('/').to_owned(),
+    }
+}
+
+fn timeout(
+    written: Option<&Spanned<crate::profile::DurationText>>,
+    cx: &mut Context<'_>,
+) -> Option<Duration> {
+    let Some(written) = written else {
+        return Some(DEFAULT_TIMEOUT);
+    };
+    let field = "target.timeout";
+    let timeout = parse_duration(&written.get_ref().0, written.span(), field, cx)?;
+    if timeout.is_zero() {
+        cx.error(written.span(), field, "timeout must be greater than zero");
+        return None;
+    }
+    Some(timeout)
+}
+
+/// `Some(None)` when not given, `None` when wrong.
+fn ca_file(written: Option<&Spanned<String>>, cx: &mut Context<'_>) -> Option<Option<PathBuf>> {
+    let Some(written) = written else {
+        return Some(None);
+    };
+    if written.get_ref().trim().is_empty() {
+        cx.error(
+            written.span(),
+            "target.ca_file",
+            "ca_file must not be empty",
+        );
+        return None;
+    }
+    Some(Some(cx.resolve(written.get_ref())))
+}
+
+fn check_http_version(written: Option<&Spanned<String>>, cx: &mut Context<'_>) -> bool {
+    let Some(written) = written else {
+        return true;
+    };
+    let (field, span) = ("target.http", written.span());
+    match written.get_ref().trim() {
+        "1.1" => true,
+        "2" | "2.0" | "h2" => {
+            let help = r#"remove `http`, or set http = "1.1""#;
+            cx.error_help(span, field, "HTTP/2 is not supported yet", help);
+            false
+        }
+        other => {
+            let message = format!("unknown HTTP version {other:?}");
+            cx.error_help(span, field, message, r#"set http = "1.1""#);
+            false
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn origin_keeps_the_path_prefix_and_fills_the_default_port() {
+        let origin = parse_origin("https://API.example.com/api/").unwrap();
+        assert_eq!(origin.scheme, "https");
+        assert_eq!(origin.authority, "api.example.com");
+        assert_eq!(
+            (origin.host.as_str(), origin.port),
+            ("api.example.com", 443)
+        );
+        assert_eq!(origin.prefix, "/api");
+    }
+
+    #[test]
+    fn origin_of_an_ipv6_literal_has_a_bare_host_and_a_bracketed_authority() {
+        let origin = parse_origin("http://[::1]:8080").unwrap();
+        assert_eq!(origin.authority, "[::1]:8080");
+        assert_eq!((origin.host.as_str(), origin.port), ("::1", 8080));
+        assert_eq!(origin.prefix, "");
+    }
+
+    #[test]
+    fn bad_base_urls_are_explained() {
+        let cases = [
+            // (base URL, part of the message)
+            ("ftp://example.com", "must start with http:// or https://"),
+            ("http://", "has no host"),
+            ("example.com", "not a valid base URL"),
+            ("http://h/?a=1", "has a query or fragment"),
+            ("http://h/#top", "has a query or fragment"),
+            ("http://u:p@h/", "has credentials"),
+        ];
+        for (url, wanted) in cases {
+            let message = parse_origin(url).unwrap_err();
+            assert!(message.contains(wanted), "{url}: {message}");
+        }
+    }
+}

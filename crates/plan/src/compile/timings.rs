@@ -1,0 +1,141 @@
+//! `[load]` and `[timings]`: how many users, for how long, how fast.
+
+use std::time::Duration;
+
+use serde_spanned::Spanned;
+
+use super::{non_negative, parse_duration, positive, positive_u32, Context, Overrides};
+use crate::plan::{Load, Timings};
+use crate::profile::{DurationText, LoadProfile, TimingsProfile};
+
+const DEFAULT_USERS: u32 = 10;
+const DEFAULT_GRACEFUL_STOP: Duration = Duration::from_secs(5);
+
+/// The workload model: a closed population of `users` (`--users` wins).
+pub(super) fn load(
+    profile: &LoadProfile,
+    overrides: &Overrides,
+    cx: &mut Context<'_>,
+) -> Option<Load> {
+    let users = match (overrides.users, &profile.users) {
+        (Some(users), _) => {
+            let users = std::num::NonZeroU32::new(users);
+            if users.is_none() {
+                cx.cli_error("--users", "users must be a positive integer, found 0");
+            }
+            users?
+        }
+        (None, Some(users)) => positive_u32(users, "load.users", cx)?,
+        (None, None) => std::num::NonZeroU32::new(DEFAULT_USERS)?,
+    };
+    Some(Load::Closed { users })
+}
+
+/// The run's seed (`--seed` wins); `None` when nobody chose one.
+pub(super) fn seed(
+    profile: &LoadProfile,
+    overrides: &Overrides,
+    cx: &mut Context<'_>,
+) -> Option<u64> {
+    match (overrides.seed, &profile.seed) {
+        (Some(seed), _) => Some(seed),
+        (None, Some(seed)) => non_negative(seed, "load.seed", cx),
+        (None, None) => None,
+    }
+}
+
+/// The timing rules (`--duration` wins over the profile's duration).
+pub(super) fn compile(
+    profile: &TimingsProfile,
+    overrides: &Overrides,
+    cx: &mut Context<'_>,
+) -> Option<Timings> {
+    let duration = duration(profile, overrides, cx);
+    let min_scenario_interval = millis(
+        profile.min_scenario_interval_ms.as_ref(),
+        "timings.min_scenario_interval_ms",
+        cx,
+    );
+    let min_request_interval = millis(
+        profile.min_request_interval_ms.as_ref(),
+        "timings.min_request_interval_ms",
+        cx,
+    );
+    let graceful_stop = match &profile.graceful_stop {
+        Some(text) => human(text, "timings.graceful_stop", cx),
+        None => Some(DEFAULT_GRACEFUL_STOP),
+    };
+    Some(Timings {
+        duration: duration?,
+        min_scenario_interval: min_scenario_interval?,
+        min_request_interval: min_request_interval?,
+        graceful_stop: graceful_stop?,
+    })
+}
+
+fn duration(
+    profile: &TimingsProfile,
+    overrides: &Overrides,
+    cx: &mut Context<'_>,
+) -> Option<Duration> {
+    let in_file = match (&profile.test_duration_seconds, &profile.duration) {
+        (Some(_), Some(duration)) => {
+            cx.error_help(
+                duration.span(),
+                "timings.duration",
+                "duration and test_duration_seconds are both set",
+                "keep one of them",
+            );
+            None
+        }
+        (Some(seconds), None) => {
+            positive(seconds, "timings.test_duration_seconds", cx).map(Duration::from_secs)
+        }
+        (None, Some(duration)) => positive_duration(duration, "timings.duration", cx),
+        (None, None) => None,
+    };
+    let written = profile.test_duration_seconds.is_some() || profile.duration.is_some();
+    match overrides.duration {
+        Some(duration) if duration.is_zero() => {
+            cx.cli_error("--duration", "duration must be greater than zero");
+            None
+        }
+        Some(duration) => Some(duration),
+        None if !written => {
+            let span = cx.span_of("timings");
+            cx.error_help(
+                span,
+                "timings.test_duration_seconds",
+                "the test duration is not set",
+                "set [timings] test_duration_seconds or pass --duration",
+            );
+            None
+        }
+        None => in_file,
+    }
+}
+
+fn positive_duration(
+    text: &Spanned<DurationText>,
+    field: &str,
+    cx: &mut Context<'_>,
+) -> Option<Duration> {
+    let duration = human(text, field, cx)?;
+    if duration.is_zero() {
+        cx.error(text.span(), field, "duration must be greater than zero");
+        return None;
+    }
+    Some(duration)
+}
+
+fn human(text: &Spanned<DurationText>, field: &str, cx: &mut Context<'_>) -> Option<Duration> {
+    parse_duration(&text.get_ref().0, text.span(), field, cx)
+}
+
+/// An optional `_ms` key: zero by default.
+fn millis(value: Option<&Spanned<i64>>, field: &str, cx: &mut Context<'_>) -> Option<Duration> {
+    match value {
+        Some(value) => non_negative(value, field, cx).map(Duration::from_millis),
+        None => Some(Duration::ZERO),
+    }
+}

@@ -1,0 +1,127 @@
+//! The compiled plan as plain text, for `klavier check`: what will run, after defaults and
+//! overrides, so a user can see what the profile means before running it.
+
+use std::fmt;
+use std::time::Duration;
+
+use crate::plan::{Load, Plan, Request, Scenario, Target, Timings};
+
+/// Width of the label column in the settings sections.
+const LABEL: usize = 18;
+
+impl fmt::Display for Plan {
+    /// Sections for the target, load, timings and scenarios, aligned, without colour.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "plan {:?}", self.name)?;
+        write_target(f, &self.target)?;
+        write_load(f, &self.load, self.seed)?;
+        write_timings(f, &self.timings)?;
+        write_scenarios(f, &self.scenarios)
+    }
+}
+
+fn row(f: &mut fmt::Formatter<'_>, label: &str, value: impl fmt::Display) -> fmt::Result {
+    writeln!(f, "  {label:<LABEL$}{value}")
+}
+
+fn human(duration: Duration) -> humantime::FormattedDuration {
+    humantime::format_duration(duration)
+}
+
+fn write_target(f: &mut fmt::Formatter<'_>, target: &Target) -> fmt::Result {
+    writeln!(f, "target")?;
+    row(f, "base URL", &target.base_url)?;
+    let host = if target.host.contains(':') {
+        format!("[{}]", target.host)
+    } else {
+        target.host.clone()
+    };
+    let security = match (target.tls, target.insecure) {
+        (false, _) => "plain HTTP/1.1",
+        (true, false) => "HTTP/1.1 over TLS, certificates verified",
+        (true, true) => "HTTP/1.1 over TLS, certificates NOT verified (insecure)",
+    };
+    row(
+        f,
+        "connect to",
+        format_args!("{host}:{}, {security}", target.port),
+    )?;
+    if let Some(ca_file) = &target.ca_file {
+        row(f, "extra CA file", ca_file.display())?;
+    }
+    row(f, "request timeout", human(target.timeout))
+}
+
+fn write_load(f: &mut fmt::Formatter<'_>, load: &Load, seed: Option<u64>) -> fmt::Result {
+    writeln!(f, "load")?;
+    match load {
+        Load::Closed { users } => row(f, "users", format_args!("{users} (closed model)"))?,
+    }
+    match seed {
+        Some(seed) => row(f, "seed", seed),
+        None => row(f, "seed", "random, chosen at start"),
+    }
+}
+
+fn write_timings(f: &mut fmt::Formatter<'_>, timings: &Timings) -> fmt::Result {
+    writeln!(f, "timings")?;
+    row(f, "duration", human(timings.duration))?;
+    let at_least = |d: Duration| match d.is_zero() {
+        true => "no minimum".to_owned(),
+        false => format!("at least {}", human(d)),
+    };
+    row(
+        f,
+        "scenario starts",
+        at_least(timings.min_scenario_interval),
+    )?;
+    row(f, "request starts", at_least(timings.min_request_interval))?;
+    row(f, "graceful stop", human(timings.graceful_stop))
+}
+
+fn write_scenarios(f: &mut fmt::Formatter<'_>, scenarios: &[Scenario]) -> fmt::Result {
+    let total: u64 = scenarios.iter().map(|s| u64::from(s.weight.get())).sum();
+    let count = scenarios.len();
+    writeln!(f, "scenarios ({count}, total weight {total})")?;
+    let name_width = scenarios.iter().map(|s| s.name.chars().count()).max();
+    let weight_width = scenarios
+        .iter()
+        .map(|s| s.weight.get().to_string().len())
+        .max();
+    let (name_width, weight_width) = (name_width.unwrap_or(0), weight_width.unwrap_or(0));
+    for scenario in scenarios {
+        let weight = scenario.weight.get();
+        let share = 100.0 * f64::from(weight) / total.max(1) as f64;
+        writeln!(
+            f,
+            "  {:<name_width$}  weight {weight:>weight_width$}  ({share:.1}%)",
+            scenario.name
+        )?;
+        for (i, request) in scenario.requests.iter().enumerate() {
+            write_request(f, i + 1, request)?;
+        }
+    }
+    Ok(())
+}
+
+fn write_request(f: &mut fmt::Formatter<'_>, number: usize, request: &Request) -> fmt::Result {
+    write!(
+        f,
+        "    {number}. {} {}  [{}]",
+        request.method, request.uri, request.name
+    )?;
+    let mut details = Vec::new();
+    match request.headers.len() {
+        0 => {}
+        1 => details.push("1 header".to_owned()),
+        n => details.push(format!("{n} headers")),
+    }
+    if !request.body.is_empty() {
+        details.push(format!("body {} B", request.body.len()));
+    }
+    if details.is_empty() {
+        writeln!(f)
+    } else {
+        writeln!(f, "  {}", details.join(", "))
+    }
+}

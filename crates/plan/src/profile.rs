@@ -1,0 +1,113 @@
+//! The profile file as written: a serde mirror of the TOML format that checks only key
+//! names and TOML types. Every other rule lives in `compile`.
+//!
+//! Integers are `i64` (TOML's own integer) so that `weight = -1` reaches `compile`, which
+//! says what is wrong in our words. Leaf values are [`Spanned`] so diagnostics can point at
+//! them; tables never are, because toml gives no span to an implicit table (`[scenarios]`
+//! when only `[scenarios.login]` is written) and `Spanned` then refuses to deserialize.
+//! `compile` finds tables with [`crate::locate::Locator`] instead.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use serde::de::{self, Deserialize, Deserializer, Visitor};
+use serde_spanned::Spanned;
+
+/// The whole file. Tables are keyed by name in a `BTreeMap` (sorted by name); `compile`
+/// restores file order from spans.
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct Profile {
+    #[serde(default)]
+    pub target: TargetProfile,
+    #[serde(default)]
+    pub load: LoadProfile,
+    #[serde(default)]
+    pub timings: TimingsProfile,
+    pub scenarios: Option<BTreeMap<String, ScenarioProfile>>,
+}
+
+/// Header names to values, as written.
+pub(crate) type HeadersProfile = BTreeMap<String, Spanned<String>>;
+
+/// `[target]`.
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct TargetProfile {
+    pub base_url: Option<Spanned<String>>,
+    pub timeout: Option<Spanned<DurationText>>,
+    pub headers: Option<HeadersProfile>,
+    pub insecure: Option<Spanned<bool>>,
+    pub ca_file: Option<Spanned<String>>,
+    pub http: Option<Spanned<String>>,
+}
+
+/// `[load]`.
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct LoadProfile {
+    pub users: Option<Spanned<i64>>,
+    pub seed: Option<Spanned<i64>>,
+}
+
+/// `[timings]`.
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct TimingsProfile {
+    pub test_duration_seconds: Option<Spanned<i64>>,
+    pub duration: Option<Spanned<DurationText>>,
+    pub min_scenario_interval_ms: Option<Spanned<i64>>,
+    pub min_request_interval_ms: Option<Spanned<i64>>,
+    pub graceful_stop: Option<Spanned<DurationText>>,
+}
+
+/// `[scenarios.NAME]`.
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct ScenarioProfile {
+    pub weight: Option<Spanned<i64>>,
+    pub requests: Option<Spanned<Vec<RequestProfile>>>,
+}
+
+/// One entry of `[[scenarios.NAME.requests]]`.
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RequestProfile {
+    pub name: Option<Spanned<String>>,
+    pub method: Option<Spanned<String>>,
+    pub path: Option<Spanned<String>>,
+    pub url: Option<Spanned<String>>,
+    /// Values may be any TOML value here (and may be tables, which cannot be spanned);
+    /// `compile` accepts strings, numbers and booleans.
+    pub query: Option<BTreeMap<String, toml::Value>>,
+    pub headers: Option<HeadersProfile>,
+    pub body: Option<Spanned<String>>,
+    /// Any TOML value, sent as JSON.
+    pub json: Option<toml::Value>,
+}
+
+/// A human-readable duration (`"30s"`, `"1m30s"`), kept as text: parsing it is
+/// validation, which belongs to `compile`, where all problems are reported at once.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct DurationText(pub String);
+
+impl<'de> Deserialize<'de> for DurationText {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_str(DurationTextVisitor)
+    }
+}
+
+struct DurationTextVisitor;
+
+impl Visitor<'_> for DurationTextVisitor {
+    type Value = DurationText;
+
+    // Shown in type errors: "expected a duration string such as "30s", found …".
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(r#"a duration string such as "30s""#)
+    }
+
+    fn visit_str<E: de::Error>(self, text: &str) -> Result<DurationText, E> {
+        Ok(DurationText(text.to_owned()))
+    }
+}
