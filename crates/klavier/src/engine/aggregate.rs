@@ -118,21 +118,24 @@ impl Merger {
     fn accept(&mut self, report: Report) -> Vec<(TimePoint, Snapshot)> {
         self.total += &report.snapshot;
         let (requests, scenarios) = self.layout;
-        let pending = self.pending.entry(report.second).or_insert_with(|| Pending {
-            delta: Snapshot::empty(requests, scenarios),
-            users: 0,
-        });
+        let pending = self
+            .pending
+            .entry(report.second)
+            .or_insert_with(|| Pending {
+                delta: Snapshot::empty(requests, scenarios),
+                users: 0,
+            });
         pending.delta += &report.snapshot;
         pending.users += report.active_users;
         self.latest[report.worker] = self.latest[report.worker].max(report.second);
         self.done[report.worker] |= report.done;
         let mut completed = Vec::new();
-        while let Some(entry) = self.pending.first_entry() {
-            let second = *entry.key();
+        while let Some(&second) = self.pending.keys().next() {
             if !self.is_complete(second) {
                 break;
             }
-            completed.push(self.finish(second, entry.remove()));
+            let pending = self.pending.remove(&second).expect("the key was just seen");
+            completed.push(self.finish(second, pending));
         }
         completed
     }

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use klavier_plan::{Plan, ScenarioPicker};
-use klavier_stats::{Outcome, Recorder, Sample};
+use klavier_stats::{Recorder, Sample};
 use rand::{Rng, SeedableRng};
 use rand_xoshiro::Xoshiro256PlusPlus;
 use tokio::time::{sleep_until, Instant};
@@ -106,23 +106,28 @@ pub async fn run_user<T: Transport>(mut vu: Vu<T>, ctx: Rc<Context>) {
         let scenario = vu.pick(&ctx.picker);
         let began = Instant::now();
         let end = run_iteration(&mut vu, scenario, &ctx).await;
-        let mut recorder = ctx.recorder.borrow_mut();
-        match end {
-            IterationEnd::Completed { ok } => {
-                recorder.record_iteration(scenario, began.elapsed(), ok);
-            }
-            IterationEnd::Cut => recorder.record_iteration_cut(scenario),
-            IterationEnd::Aborted => {
-                recorder.record_iteration_cut(scenario);
-                break;
-            }
+        record_iteration(&ctx, scenario, began, &end);
+        if matches!(end, IterationEnd::Aborted) {
+            break;
         }
-        drop(recorder);
-        if !ctx.wait_until(began + ctx.plan.timings.min_scenario_interval).await {
+        if !ctx
+            .wait_until(began + ctx.plan.timings.min_scenario_interval)
+            .await
+        {
             break;
         }
     }
     ctx.active.set(ctx.active.get() - 1);
+}
+
+fn record_iteration(ctx: &Context, scenario: usize, began: Instant, end: &IterationEnd) {
+    let mut recorder = ctx.recorder.borrow_mut();
+    match end {
+        IterationEnd::Completed { ok } => {
+            recorder.record_iteration(scenario, began.elapsed(), *ok);
+        }
+        IterationEnd::Cut | IterationEnd::Aborted => recorder.record_iteration_cut(scenario),
+    }
 }
 
 async fn run_iteration<T: Transport>(vu: &mut Vu<T>, index: usize, ctx: &Context) -> IterationEnd {
@@ -151,7 +156,7 @@ async fn run_iteration<T: Transport>(vu: &mut Vu<T>, index: usize, ctx: &Context
             return IterationEnd::Aborted;
         };
         let elapsed = sent.elapsed();
-        ok &= !is_failure(exchanged.outcome);
+        ok &= !exchanged.outcome.is_failure();
         recorder.record(
             request.stat,
             &Sample {
@@ -166,9 +171,4 @@ async fn run_iteration<T: Transport>(vu: &mut Vu<T>, index: usize, ctx: &Context
         );
     }
     IterationEnd::Completed { ok }
-}
-
-/// A transport failure or a status outside 2xx/3xx.
-fn is_failure(outcome: Outcome) -> bool {
-    !matches!(outcome, Outcome::Status(200..=399))
 }

@@ -35,7 +35,6 @@ pub struct Exchanged {
 }
 
 /// How to reach the target; built once per run and shared by every user.
-#[derive(Debug)]
 pub struct Connector {
     host: String,
     port: u16,
@@ -118,10 +117,24 @@ impl Connector {
         if !req.body.is_empty() && !headers.contains_key(CONTENT_LENGTH) {
             headers.insert(CONTENT_LENGTH, HeaderValue::from(req.body.len()));
         }
-        let path_len = request.uri().path_and_query().map_or(1, |p| p.as_str().len());
+        let path_len = request
+            .uri()
+            .path_and_query()
+            .map_or(1, |p| p.as_str().len());
         let line = req.method.as_str().len() + 1 + path_len + " HTTP/1.1\r\n".len();
         let size = line + header_block_size(request.headers()) + req.body.len();
         (request, size as u64)
+    }
+}
+
+impl std::fmt::Debug for Connector {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Connector")
+            .field("host", &self.host)
+            .field("port", &self.port)
+            .field("tls", &self.tls.is_some())
+            .field("timeout", &self.timeout)
+            .finish()
     }
 }
 
