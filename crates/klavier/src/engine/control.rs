@@ -87,12 +87,14 @@ impl Controller {
     pub async fn step(&mut self) {
         match self.stopped_at {
             None => {
-                let reason = tokio::select! {
-                    _ = sleep_until(self.schedule.deadline) => StopReason::Completed,
-                    Some(()) = self.signals.recv() => StopReason::Interrupted,
+                // At the deadline, users stop by the clock themselves: the deadline is
+                // the exact end, whatever the timer's lateness.
+                let stopped_at = tokio::select! {
+                    _ = sleep_until(self.schedule.deadline) => (self.schedule.deadline, StopReason::Completed),
+                    Some(()) = self.signals.recv() => (Instant::now(), StopReason::Interrupted),
                 };
                 self.stop.cancel();
-                self.stopped_at = Some((Instant::now(), reason));
+                self.stopped_at = Some(stopped_at);
             }
             Some((at, _)) if !self.abort.is_cancelled() => {
                 tokio::select! {
