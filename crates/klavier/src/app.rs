@@ -43,7 +43,8 @@ fn check(args: CheckArgs) -> anyhow::Result<()> {
 }
 
 fn demo(args: DemoArgs) -> anyhow::Result<()> {
-    let server = target::spawn(([127, 0, 0, 1], 0).into()).context("starting the built-in target")?;
+    let server =
+        target::spawn(([127, 0, 0, 1], 0).into()).context("starting the built-in target")?;
     let mut overrides = overrides(&args.overrides);
     overrides.base_url = Some(server.base_url());
     let plan = klavier_plan::compile(DEMO_PROFILE, "examples/demo.toml", &overrides)?;
@@ -97,7 +98,10 @@ fn execute(plan: Plan, output: &OutputArgs) -> anyhow::Result<()> {
         klavier_version: env!("CARGO_PKG_VERSION").to_owned(),
     };
     let summary = Summary::build(&info, &layout(&plan), &result.total, result.timeseries);
-    let json_result = output.json.as_deref().map(|path| write_json(&summary, path));
+    let json_result = output
+        .json
+        .as_deref()
+        .map(|path| write_json(&summary, path));
     let mut stdout = std::io::stdout().lock();
     report::write_text(&summary, &mut stdout).context("writing the summary")?;
     stdout.flush().context("writing the summary")?;

@@ -77,13 +77,13 @@ pub struct TargetArgs {
 /// Values that replace the profile's.
 #[derive(Debug, Args, Clone, Default)]
 pub struct OverrideArgs {
-    /// Number of virtual users (replaces [load] users).
+    /// Number of virtual users (replaces `[load] users`).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
     pub users: Option<u32>,
-    /// Test duration, e.g. 30s, 2m, 1m30s (replaces [timings] test_duration_seconds).
+    /// Test duration, e.g. 30s, 2m, 1m30s (replaces `[timings] test_duration_seconds`).
     #[arg(long, value_name = "DURATION", value_parser = parse_positive_duration)]
     pub duration: Option<Duration>,
-    /// Base URL of the target, e.g. http://127.0.0.1:8080 (replaces [target] base_url).
+    /// Base URL of the target, e.g. http://127.0.0.1:8080 (replaces `[target] base_url`).
     #[arg(long, value_name = "URL")]
     pub base_url: Option<String>,
     /// Seed of every random choice: the same seed makes the same choices.
@@ -126,7 +126,10 @@ mod tests {
 
     #[test]
     fn durations_are_humane_and_positive() {
-        assert_eq!(parse_positive_duration("1m30s"), Ok(Duration::from_secs(90)));
+        assert_eq!(
+            parse_positive_duration("1m30s"),
+            Ok(Duration::from_secs(90))
+        );
         assert!(parse_positive_duration("0s").is_err());
         assert!(parse_positive_duration("ten").is_err());
     }

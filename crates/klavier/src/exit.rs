@@ -26,9 +26,9 @@ pub fn report(err: &anyhow::Error) -> ExitCode {
 
 /// The exit code for `err`.
 pub fn code(err: &anyhow::Error) -> u8 {
-    let bad_input = err.chain().any(|cause| {
-        cause.is::<BadInput>() || cause.is::<klavier_plan::ProfileError>()
-    });
+    let bad_input = err
+        .chain()
+        .any(|cause| cause.is::<BadInput>() || cause.is::<klavier_plan::ProfileError>());
     if bad_input {
         BAD_INPUT
     } else {

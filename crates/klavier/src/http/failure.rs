@@ -60,9 +60,7 @@ fn io_error(err: &io::Error) -> FailureKind {
         io::ErrorKind::ConnectionReset
         | io::ErrorKind::ConnectionAborted
         | io::ErrorKind::BrokenPipe => FailureKind::ConnectionReset,
-        io::ErrorKind::UnexpectedEof | io::ErrorKind::NotConnected => {
-            FailureKind::ConnectionClosed
-        }
+        io::ErrorKind::UnexpectedEof | io::ErrorKind::NotConnected => FailureKind::ConnectionClosed,
         io::ErrorKind::ConnectionRefused => FailureKind::ConnectRefused,
         io::ErrorKind::TimedOut => FailureKind::Timeout,
         io::ErrorKind::InvalidData => FailureKind::MalformedResponse,
@@ -77,7 +75,10 @@ mod tests {
     #[test]
     fn io_kinds_map_to_failure_kinds() {
         let cases = [
-            (io::ErrorKind::ConnectionRefused, FailureKind::ConnectRefused),
+            (
+                io::ErrorKind::ConnectionRefused,
+                FailureKind::ConnectRefused,
+            ),
             (io::ErrorKind::TimedOut, FailureKind::ConnectTimeout),
             (io::ErrorKind::ConnectionReset, FailureKind::ConnectionReset),
             (io::ErrorKind::BrokenPipe, FailureKind::ConnectionReset),

@@ -45,8 +45,8 @@ pub fn client_config(
     ca_file: Option<&Path>,
 ) -> Result<Arc<ClientConfig>, TlsSetupError> {
     let provider = Arc::new(ring::default_provider());
-    let builder =
-        ClientConfig::builder_with_provider(provider.clone()).with_safe_default_protocol_versions()?;
+    let builder = ClientConfig::builder_with_provider(provider.clone())
+        .with_safe_default_protocol_versions()?;
     let mut config = if insecure {
         builder
             .dangerous()
@@ -66,12 +66,10 @@ fn root_store(ca_file: Option<&Path>) -> Result<RootCertStore, TlsSetupError> {
     roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
     if let Some(path) = ca_file {
         for cert in read_pem_certificates(path)? {
-            roots
-                .add(cert)
-                .map_err(|e| TlsSetupError::BadCertificate {
-                    path: path.to_owned(),
-                    reason: e.to_string(),
-                })?;
+            roots.add(cert).map_err(|e| TlsSetupError::BadCertificate {
+                path: path.to_owned(),
+                reason: e.to_string(),
+            })?;
         }
     }
     Ok(roots)
