@@ -9,7 +9,7 @@ use std::path::PathBuf;
 #[derive(Debug, thiserror::Error)]
 pub enum ProfileError {
     /// The profile file could not be read (missing, a directory, no permission…).
-    #[error("cannot read profile {}: {source}", path.display())]
+    #[error("cannot read profile {}", path.display())]
     Read {
         /// The file as given.
         path: PathBuf,
