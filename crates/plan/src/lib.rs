@@ -29,14 +29,18 @@
 // Tests state their expectations with unwrap(); the library itself never does.
 #![cfg_attr(test, allow(clippy::unwrap_used))]
 
+pub mod checks;
 mod compile;
+pub mod data;
 mod describe;
 mod error;
+pub mod extract;
 mod locate;
 mod pick;
 mod plan;
 mod profile;
 pub mod segment;
+pub mod template;
 
 pub use compile::{compile, load, Overrides};
 pub use error::{Diagnostic, ProfileError};
