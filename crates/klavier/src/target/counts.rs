@@ -3,9 +3,12 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use hyper::Method;
+
+use super::timing::{Timing, TimingReport};
 
 /// Distinct `METHOD path` keys kept before further new paths are folded into
 /// [`OVERFLOW_KEY`]: a run against random paths must not grow the target without bound.
@@ -25,6 +28,8 @@ pub struct TargetState {
     // One lock taken once per request; on the target's current-thread runtime it is
     // never contended.
     counts: Mutex<Counts>,
+    // A second lock, taken when a request is answered, for the same reason.
+    timing: Mutex<Timing>,
     filler: Bytes,
 }
 
@@ -43,6 +48,7 @@ impl TargetState {
         let filler: Vec<u8> = (0..FILLER_LEN).map(|i| b'a' + (i % 26) as u8).collect();
         Self {
             counts: Mutex::new(Counts::default()),
+            timing: Mutex::new(Timing::new()),
             filler: Bytes::from(filler),
         }
     }
@@ -59,9 +65,26 @@ impl TargetState {
         per_path + counts.overflow
     }
 
-    /// Forget every count.
+    /// Forget every count, service time and accepted connection.
     pub fn reset(&self) {
         *self.lock() = Counts::default();
+        *self.lock_timing() = Timing::new();
+    }
+
+    /// Service times of the counted requests and the accept times of connections,
+    /// since start or the last [`reset`](Self::reset).
+    pub fn timing(&self) -> TimingReport {
+        self.lock_timing().report()
+    }
+
+    /// Note how long answering one counted request took.
+    pub(crate) fn record_service(&self, elapsed: Duration) {
+        self.lock_timing().record_service(elapsed);
+    }
+
+    /// Note a connection accepted at `at`.
+    pub(crate) fn note_connection(&self, at: Instant) {
+        self.lock_timing().note_connection(at);
     }
 
     /// Count one request.
@@ -78,6 +101,10 @@ impl TargetState {
         // Nothing panics while holding the lock, and counts stay meaningful even if
         // something did: recover rather than propagate the poison.
         self.counts.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn lock_timing(&self) -> MutexGuard<'_, Timing> {
+        self.timing.lock().unwrap_or_else(PoisonError::into_inner)
     }
 }
 

@@ -14,7 +14,8 @@
 //! | `/bytes/{n}` | `n` bytes (at most [`MAX_BYTES`], otherwise 400) |
 //! | `/echo` | 200 JSON: method, path, query, version, headers, body, body_len |
 //! | `GET /__klavier/counts` | 200 JSON of the counts (not counted itself) |
-//! | `POST /__klavier/reset` | clears the counts (not counted itself) |
+//! | `GET /__klavier/timing` | 200 JSON of the target's own service times and connection accepts (not counted) |
+//! | `POST /__klavier/reset` | clears the counts and timing (not counted itself) |
 //! | anything else | 404, counted |
 //!
 //! ```no_run
@@ -31,6 +32,7 @@ mod routes;
 mod server;
 #[cfg(test)]
 mod tests;
+mod timing;
 
 use std::collections::BTreeMap;
 use std::io::{self, Write};
@@ -39,12 +41,12 @@ use std::sync::Arc;
 use std::thread::JoinHandle;
 
 use anyhow::Context as _;
-use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
 pub use counts::{TargetState, MAX_KEYS, OVERFLOW_KEY};
 pub use routes::{ECHO_MAX_BODY, MAX_BYTES, MAX_DELAY_MS};
-pub use server::{serve, serve_connection, serve_connection_until, SHUTDOWN_GRACE};
+pub use server::{listen, serve, serve_connection, serve_connection_until, SHUTDOWN_GRACE};
+pub use timing::{Percentiles, TimingReport};
 
 /// A target serving on its own OS thread with a current-thread tokio runtime.
 /// Dropping it shuts it down, as [`shutdown`](Self::shutdown) does.
@@ -62,11 +64,9 @@ pub fn spawn(addr: SocketAddr) -> io::Result<RunningTarget> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
-    let listener = std::net::TcpListener::bind(addr)?;
-    listener.set_nonblocking(true)?;
     let listener = {
         let _entered = runtime.enter();
-        TcpListener::from_std(listener)?
+        listen(addr)?
     };
     let addr = listener.local_addr()?;
     let state = Arc::new(TargetState::new());
@@ -152,9 +152,7 @@ pub fn run_forever(addr: SocketAddr) -> anyhow::Result<()> {
 }
 
 async fn serve_until_signal(addr: SocketAddr, state: Arc<TargetState>) -> anyhow::Result<()> {
-    let listener = TcpListener::bind(addr)
-        .await
-        .with_context(|| format!("binding the target to {addr}"))?;
+    let listener = listen(addr).with_context(|| format!("binding the target to {addr}"))?;
     let bound = listener.local_addr().context("reading the bound address")?;
     let mut stdout = io::stdout().lock();
     writeln!(stdout, "klavier target listening on http://{bound}")?;

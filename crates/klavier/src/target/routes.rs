@@ -2,7 +2,7 @@
 
 use std::convert::Infallible;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use http_body_util::BodyExt;
@@ -35,6 +35,7 @@ enum Route {
     Bytes(u64),
     Echo,
     Counts,
+    Timing,
     Reset,
     /// A known endpoint with an unusable parameter, e.g. `/status/42`.
     BadParam,
@@ -49,6 +50,7 @@ impl Route {
             "/api/auth/login" if get || method == Method::POST => Self::Login,
             "/echo" => Self::Echo,
             "/__klavier/counts" if get => Self::Counts,
+            "/__klavier/timing" if get => Self::Timing,
             "/__klavier/reset" if method == Method::POST => Self::Reset,
             _ => Self::parse_with_param(path).unwrap_or(Self::NotFound),
         }
@@ -82,19 +84,22 @@ impl Route {
     /// The target's own control endpoints do not count, so reading counts never
     /// changes them.
     fn is_counted(self) -> bool {
-        !matches!(self, Self::Counts | Self::Reset)
+        !matches!(self, Self::Counts | Self::Timing | Self::Reset)
     }
 }
 
 /// Answer one request. Counts it on arrival (before any delay), reads its body to the
-/// end so the connection can be reused, then responds. Never fails: hyper owns
-/// protocol errors, everything else is an HTTP status.
+/// end so the connection can be reused, then responds, noting how long that took
+/// (from here, where hyper hands over the parsed head, to the response handed back).
+/// Never fails: hyper owns protocol errors, everything else is an HTTP status.
 pub(crate) async fn handle(
     request: Request<Incoming>,
     state: Arc<TargetState>,
 ) -> Result<Response<ResponseBody>, Infallible> {
+    let arrived = Instant::now();
     let route = Route::parse(request.method(), request.uri().path());
-    if route.is_counted() {
+    let counted = route.is_counted();
+    if counted {
         state.record(request.method(), request.uri().path());
     }
     let response = match route {
@@ -104,6 +109,9 @@ pub(crate) async fn handle(
             respond(route, &state).await
         }
     };
+    if counted {
+        state.record_service(arrived.elapsed());
+    }
     Ok(response)
 }
 
@@ -121,6 +129,7 @@ async fn respond(route: Route, state: &TargetState) -> Response<ResponseBody> {
             with_type(body, "application/octet-stream")
         }
         Route::Counts => json(to_json(&state.counts())),
+        Route::Timing => json(to_json(&state.timing())),
         Route::Reset => {
             state.reset();
             json(Bytes::from_static(RESET_BODY))
@@ -253,6 +262,7 @@ mod tests {
             (Method::GET, "/bytes/104857601", Route::BadParam), // over the cap
             (Method::GET, "/bytes/-1", Route::BadParam),
             (Method::GET, "/__klavier/counts", Route::Counts),
+            (Method::GET, "/__klavier/timing", Route::Timing),
             (Method::POST, "/__klavier/reset", Route::Reset),
             (Method::GET, "/__klavier/reset", Route::NotFound), // resetting needs POST
             (Method::GET, "/", Route::NotFound),
@@ -267,6 +277,7 @@ mod tests {
     #[test]
     fn only_control_endpoints_go_uncounted() {
         assert!(!Route::Counts.is_counted());
+        assert!(!Route::Timing.is_counted());
         assert!(!Route::Reset.is_counted());
         assert!(Route::NotFound.is_counted());
         assert!(Route::BadParam.is_counted());

@@ -3,16 +3,17 @@
 
 use std::future::Future;
 use std::io;
+use std::net::SocketAddr;
 use std::pin::{pin, Pin};
 use std::sync::Arc;
 use std::task::{Context, Poll};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use hyper::server::conn::{http1, http2};
 use hyper::service::service_fn;
 use hyper_util::rt::{TokioExecutor, TokioIo};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, ReadBuf};
-use tokio::net::TcpListener;
+use tokio::net::{TcpListener, TcpSocket};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
@@ -25,7 +26,23 @@ pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(1);
 /// Pause after a failed `accept` (e.g. out of file descriptors) so it does not spin.
 const ACCEPT_BACKOFF: Duration = Duration::from_millis(10);
 
+/// Pending connections the kernel may queue (capped by `net.core.somaxconn`): a load
+/// tester opens thousands at once, and a dropped SYN costs its user a one-second retry.
+const LISTEN_BACKLOG: u32 = 16_384;
+
 const H2_PREFACE: &[u8; 24] = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
+
+/// Bind `addr` (port 0 picks a free one) with a deep accept queue. Must be called
+/// within a tokio runtime.
+pub fn listen(addr: SocketAddr) -> io::Result<TcpListener> {
+    let socket = match addr {
+        SocketAddr::V4(_) => TcpSocket::new_v4()?,
+        SocketAddr::V6(_) => TcpSocket::new_v6()?,
+    };
+    socket.set_reuseaddr(true)?;
+    socket.bind(addr)?;
+    socket.listen(LISTEN_BACKLOG)
+}
 
 /// Serve every connection `listener` accepts until `shutdown` is cancelled; then stop
 /// accepting, let in-flight requests finish for up to [`SHUTDOWN_GRACE`], and return.
@@ -40,6 +57,7 @@ pub async fn serve(listener: TcpListener, state: Arc<TargetState>, shutdown: Can
             tokio::time::sleep(ACCEPT_BACKOFF).await;
             continue;
         };
+        state.note_connection(Instant::now());
         // Small responses must not wait for Nagle; failure only costs latency.
         let _ = stream.set_nodelay(true);
         let connection = serve_connection_until(stream, state.clone(), shutdown.clone());
