@@ -1,0 +1,111 @@
+//! One user's session: variables, feeder rows, rendering, extraction, checks and cookies.
+//!
+//! Knows nothing of scheduling or sockets. The engine asks it to start an iteration
+//! (drawing feeder rows), to prepare a request (render its templates, add cookies), and
+//! to take in a response (store cookies, extract variables, evaluate checks).
+
+mod cookies;
+mod feed;
+mod render;
+mod respond;
+mod vars;
+
+#[cfg(test)]
+mod tests;
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use klavier_plan::data::Per;
+use minijinja::Value;
+use rand::SeedableRng;
+use rand_xoshiro::Xoshiro256PlusPlus;
+
+pub use cookies::{CookieJar, Destination};
+pub use feed::{Exhausted, Feeds};
+pub use render::{RenderError, Renderer};
+pub use respond::{check_count, evaluate, extract_one, forget, Response, Verdict};
+pub use vars::Vars;
+
+/// What every session of a run shares.
+#[derive(Debug)]
+pub struct Shared {
+    /// Templates with the engine's functions.
+    pub renderer: Renderer,
+    /// Feeders and their cursors.
+    pub feeds: Feeds,
+    /// `[variables]` and `--var`.
+    pub constants: Arc<BTreeMap<String, Value>>,
+    /// Whether users keep cookies.
+    pub cookies: bool,
+}
+
+/// One user's state across iterations.
+#[derive(Debug)]
+pub struct Session {
+    vars: Arc<Vars>,
+    /// The stream template functions draw from; separate from the user's scenario picks,
+    /// so adding a template does not change which scenarios a seed picks.
+    rng: Xoshiro256PlusPlus,
+    positions: Vec<usize>,
+    /// `None` when cookies are turned off.
+    pub jar: Option<CookieJar>,
+}
+
+impl Session {
+    /// The session of user `vu` in a run seeded with `seed`; draws the per-user rows.
+    pub fn start(shared: &Shared, vu: u32, seed: u64) -> Result<Self, Exhausted> {
+        let stream =
+            seed ^ 0x5EED_7E3D_0000_0000 ^ u64::from(vu).wrapping_mul(0xD1B5_4A32_D192_ED03);
+        let mut session = Self {
+            vars: Arc::new(Vars::new(vu, shared.constants.clone())),
+            rng: Xoshiro256PlusPlus::seed_from_u64(stream),
+            positions: shared.feeds.start_positions(vu),
+            jar: shared.cookies.then(CookieJar::default),
+        };
+        session.draw(shared, Per::User)?;
+        Ok(session)
+    }
+
+    /// Starts an iteration of `scenario`: sets `iteration` and `scenario`, draws the
+    /// per-iteration rows.
+    pub fn begin_iteration(
+        &mut self,
+        shared: &Shared,
+        iteration: u64,
+        scenario: &Value,
+    ) -> Result<(), Exhausted> {
+        let vars = Arc::make_mut(&mut self.vars);
+        vars.iteration = iteration;
+        vars.scenario = scenario.clone();
+        self.draw(shared, Per::Iteration)
+    }
+
+    fn draw(&mut self, shared: &Shared, per: Per) -> Result<(), Exhausted> {
+        let vars = Arc::make_mut(&mut self.vars);
+        shared
+            .feeds
+            .draw(per, vars, &mut self.positions, &mut self.rng)
+    }
+
+    /// Renders `text` into `out` with this user's variables and random stream.
+    pub fn render(
+        &mut self,
+        renderer: &Renderer,
+        text: &klavier_plan::template::Text,
+        out: &mut String,
+    ) -> Result<(), RenderError> {
+        let vars = Value::from_dyn_object(self.vars.clone());
+        renderer.render(text, &vars, &mut self.rng, out)
+    }
+
+    /// The user's variables, to change after a response.
+    pub fn vars_mut(&mut self) -> &mut Vars {
+        Arc::make_mut(&mut self.vars)
+    }
+
+    /// The user's variables.
+    pub fn vars(&self) -> &Vars {
+        &self.vars
+    }
+}

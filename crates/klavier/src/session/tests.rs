@@ -1,0 +1,333 @@
+//! Session tests: rendering, feeders, extraction and checks, with property tests that
+//! arbitrary inputs never panic and a seed always renders the same text.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use http::{HeaderMap, HeaderValue};
+use klavier_plan::checks::{Expect, JsonCheck};
+use klavier_plan::data::{parse_csv, Feeder, OnExhausted, Per, Strategy};
+use klavier_plan::extract::{ExtractFrom, Extraction};
+use klavier_plan::template::{Encode, Scope, Templates, Text};
+use minijinja::Value;
+use proptest::prelude::*;
+use serde_json_path::JsonPath;
+
+use super::*;
+
+fn feeder(strategy: Strategy, per: Per, on_exhausted: OnExhausted) -> Feeder {
+    let table = parse_csv(b"user,pass\nalice,a1\nbob,b2\ncarol,c3\n").expect("valid csv");
+    Feeder {
+        name: "accounts".into(),
+        table: Arc::new(table),
+        strategy,
+        per,
+        on_exhausted,
+    }
+}
+
+/// A shared state whose templates are `sources`, each as one whole text.
+fn shared_with(sources: &[&str], feeders: &[Feeder]) -> (Shared, Vec<Text>) {
+    let mut templates = Templates::new();
+    let scope = Scope {
+        variables: ["token".to_owned(), "greeting".to_owned()].into(),
+        feeders: feeders
+            .iter()
+            .map(|f| (f.name.clone(), f.table.columns().to_vec()))
+            .collect(),
+    };
+    let texts = sources
+        .iter()
+        .map(|source| {
+            let name = templates
+                .add(source, &scope, &|_| None)
+                .unwrap_or_else(|e| panic!("{source}: {e:?}"));
+            let mut text = Text::default();
+            text.push_template(name, Encode::Raw);
+            text
+        })
+        .collect();
+    let constants = BTreeMap::from([("greeting".to_owned(), Value::from("hi"))]);
+    let shared = Shared {
+        renderer: Renderer::new(&templates),
+        feeds: Feeds::new(feeders),
+        constants: Arc::new(constants),
+        cookies: true,
+    };
+    (shared, texts)
+}
+
+fn render(session: &mut Session, shared: &Shared, text: &Text) -> Result<String, RenderError> {
+    let mut out = String::new();
+    session
+        .render(&shared.renderer, text, &mut out)
+        .map(|()| out)
+}
+
+#[test]
+fn renders_builtins_constants_and_feeder_columns() {
+    let feeders = [feeder(
+        Strategy::Sequential,
+        Per::Iteration,
+        OnExhausted::Stop,
+    )];
+    let (shared, texts) = shared_with(
+        &["{{ greeting }} {{ accounts.user }}/{{ vu }}/{{ iteration }}/{{ scenario }}"],
+        &feeders,
+    );
+    let mut session = Session::start(&shared, 1, 7).expect("starts");
+    session
+        .begin_iteration(&shared, 0, &Value::from("login"))
+        .expect("rows");
+    assert_eq!(
+        render(&mut session, &shared, &texts[0]).as_deref(),
+        Ok("hi bob/1/0/login")
+    );
+    session
+        .begin_iteration(&shared, 1, &Value::from("login"))
+        .expect("rows");
+    assert_eq!(
+        render(&mut session, &shared, &texts[0]).as_deref(),
+        Ok("hi carol/1/1/login")
+    );
+}
+
+#[test]
+fn an_unset_variable_fails_the_render() {
+    let (shared, texts) = shared_with(&["Bearer {{ token }}"], &[]);
+    let mut session = Session::start(&shared, 0, 1).expect("starts");
+    assert!(render(&mut session, &shared, &texts[0]).is_err());
+    session.vars_mut().set(&"token".into(), Value::from("abc"));
+    assert_eq!(
+        render(&mut session, &shared, &texts[0]).as_deref(),
+        Ok("Bearer abc")
+    );
+}
+
+#[test]
+fn encodings_apply_to_template_output_only() {
+    let (shared, _) = shared_with(&[], &[]);
+    let mut templates = Templates::new();
+    let name = templates
+        .add(
+            "{{ x }}",
+            &Scope {
+                variables: ["x".into()].into(),
+                ..Scope::default()
+            },
+            &|_| None,
+        )
+        .expect("compiles");
+    let renderer = Renderer::new(&templates);
+    let mut session = Session::start(&shared, 0, 1).expect("starts");
+    session
+        .vars_mut()
+        .set(&"x".into(), Value::from("a b&\"c\""));
+    let mut text = Text::default();
+    text.push_literal("q=");
+    text.push_template(name.clone(), Encode::Form);
+    text.push_literal(" j=\"");
+    text.push_template(name, Encode::JsonString);
+    text.push_literal("\"");
+    let mut out = String::new();
+    session.render(&renderer, &text, &mut out).expect("renders");
+    assert_eq!(out, r#"q=a+b%26%22c%22 j="a b&\"c\"""#);
+}
+
+#[test]
+fn unique_feeder_hands_each_row_once_then_stops_or_recycles() {
+    let feeders = [feeder(Strategy::Unique, Per::User, OnExhausted::Stop)];
+    let (shared, _) = shared_with(&[], &feeders);
+    for vu in 0..3 {
+        assert!(Session::start(&shared, vu, 1).is_ok());
+    }
+    let exhausted = Session::start(&shared, 3, 1).expect_err("no row left");
+    assert_eq!(&*exhausted.feeder, "accounts");
+    let recycling = [feeder(Strategy::Unique, Per::User, OnExhausted::Recycle)];
+    let (shared, _) = shared_with(&[], &recycling);
+    assert!((0..10).all(|vu| Session::start(&shared, vu, 1).is_ok()));
+}
+
+#[test]
+fn seq_counts_across_users() {
+    let (shared, texts) = shared_with(&["{{ seq() }}"], &[]);
+    let mut a = Session::start(&shared, 0, 1).expect("starts");
+    let mut b = Session::start(&shared, 1, 1).expect("starts");
+    assert_eq!(render(&mut a, &shared, &texts[0]).as_deref(), Ok("1"));
+    assert_eq!(render(&mut b, &shared, &texts[0]).as_deref(), Ok("2"));
+}
+
+#[test]
+fn generators_have_their_shapes() {
+    let (shared, texts) = shared_with(
+        &[
+            "{{ uuid() }}",
+            "{{ random_int(3, 5) }}",
+            "{{ random_string(12) }}",
+            "{{ now_iso() }}",
+            "{{ random_choice(['x']) }}",
+        ],
+        &[],
+    );
+    let mut s = Session::start(&shared, 0, 1).expect("starts");
+    let uuid = render(&mut s, &shared, &texts[0]).expect("uuid");
+    assert_eq!((uuid.len(), &uuid[14..15]), (36, "4"));
+    let n: i64 = render(&mut s, &shared, &texts[1])
+        .expect("int")
+        .parse()
+        .expect("a number");
+    assert!((3..=5).contains(&n));
+    assert_eq!(
+        render(&mut s, &shared, &texts[2]).expect("string").len(),
+        12
+    );
+    assert!(render(&mut s, &shared, &texts[3])
+        .expect("iso")
+        .ends_with('Z'));
+    assert_eq!(render(&mut s, &shared, &texts[4]).as_deref(), Ok("x"));
+}
+
+fn response<'a>(status: u16, headers: &'a HeaderMap, body: &'a [u8]) -> Response<'a> {
+    Response {
+        status,
+        headers,
+        body,
+        latency: Duration::from_millis(5),
+    }
+}
+
+#[test]
+fn extraction_sets_or_unsets_and_counts_failures() {
+    let extract = vec![
+        Extraction {
+            variable: "token".into(),
+            from: ExtractFrom::Json {
+                written: "$.token".into(),
+                path: JsonPath::parse("$.token").expect("valid"),
+            },
+        },
+        Extraction {
+            variable: "id".into(),
+            from: ExtractFrom::Regex {
+                regex: regex::Regex::new(r"id=(\d+)").expect("valid"),
+                group: 1,
+            },
+        },
+        Extraction {
+            variable: "etag".into(),
+            from: ExtractFrom::Header(http::header::ETAG),
+        },
+    ];
+    let (shared, _) = shared_with(&[], &[]);
+    let mut session = Session::start(&shared, 0, 1).expect("starts");
+    let mut headers = HeaderMap::new();
+    headers.insert(http::header::ETAG, HeaderValue::from_static("\"v1\""));
+    let body = br#"{"token": "t-1", "next": "id=42"}"#;
+    let verdict = evaluate(
+        None,
+        &extract,
+        &response(200, &headers, body),
+        session.vars_mut(),
+    );
+    assert!(verdict.passed());
+    assert_eq!(session.vars().get("token"), Some(&Value::from("t-1")));
+    assert_eq!(session.vars().get("id"), Some(&Value::from("42")));
+    assert_eq!(session.vars().get("etag"), Some(&Value::from("\"v1\"")));
+    let verdict = evaluate(
+        None,
+        &extract,
+        &response(200, &HeaderMap::new(), b"nope"),
+        session.vars_mut(),
+    );
+    assert_eq!(verdict.failed, [0, 1, 2]);
+    assert_eq!(session.vars().get("token"), None);
+}
+
+#[test]
+fn checks_fail_one_by_one() {
+    let expect = Expect {
+        status: Some(vec![200]),
+        headers: vec![(http::header::CONTENT_TYPE, "application/json".into())],
+        body_contains: Some("up".into()),
+        json: vec![JsonCheck {
+            written: "$.status".into(),
+            path: JsonPath::parse("$.status").expect("valid"),
+            value: "up".into(),
+        }],
+        max_latency: Some(Duration::from_millis(1)),
+    };
+    let (shared, _) = shared_with(&[], &[]);
+    let mut session = Session::start(&shared, 0, 1).expect("starts");
+    let mut headers = HeaderMap::new();
+    headers.insert(
+        http::header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    let ok = evaluate(
+        Some(&expect),
+        &[],
+        &response(200, &headers, br#"{"status":"up"}"#),
+        session.vars_mut(),
+    );
+    assert_eq!(ok.failed, [4]); // only the latency: 5 ms > 1 ms
+    let bad = evaluate(
+        Some(&expect),
+        &[],
+        &response(503, &HeaderMap::new(), b"down"),
+        session.vars_mut(),
+    );
+    assert_eq!(bad.failed, [0, 1, 2, 3, 4]);
+    assert_eq!(check_count(Some(&expect), &[]), 5);
+}
+
+proptest! {
+    #[test]
+    fn rendering_is_deterministic_for_a_seed_and_never_panics(
+        seed in any::<u64>(),
+        vu in 0u32..1000,
+        value in ".{0,40}",
+    ) {
+        let (shared, texts) = shared_with(
+            &["{{ uuid() }}/{{ random_int(-5, 5) }}/{{ random_string(6) }}/{{ random_choice([1, 2, 3]) }}/{{ token | urlencode }}/{{ token | base64 }}/{{ token | upper }}"],
+            &[],
+        );
+        let run = || {
+            let mut s = Session::start(&shared, vu, seed).expect("starts");
+            s.vars_mut().set(&"token".into(), Value::from(value.as_str()));
+            (render(&mut s, &shared, &texts[0]), render(&mut s, &shared, &texts[0]))
+        };
+        let first = run();
+        prop_assert!(first.0.is_ok());
+        prop_assert_eq!(first, run());
+    }
+
+    #[test]
+    fn arbitrary_templates_never_panic(source in ".{0,60}") {
+        let mut templates = Templates::new();
+        let scope = Scope { variables: ["token".to_owned()].into(), ..Scope::default() };
+        if let Ok(name) = templates.add(&source, &scope, &|_| None) {
+            let (shared, _) = shared_with(&[], &[]);
+            let renderer = Renderer::new(&templates);
+            let mut s = Session::start(&shared, 0, 1).expect("starts");
+            let mut text = Text::default();
+            text.push_template(name, Encode::Raw);
+            let _ = s.render(&renderer, &text, &mut String::new());
+        }
+    }
+
+    #[test]
+    fn extraction_never_panics(body in proptest::collection::vec(any::<u8>(), 0..200), group in 0usize..3) {
+        let headers = HeaderMap::new();
+        let r = response(200, &headers, &body);
+        let json = serde_json::from_slice(&body).ok();
+        let froms = [
+            ExtractFrom::Json { written: "$..a".into(), path: JsonPath::parse("$..a").expect("valid") },
+            ExtractFrom::Regex { regex: regex::Regex::new(r"(\w+)=(\d*)").expect("valid"), group },
+            ExtractFrom::Header(http::header::ETAG),
+        ];
+        for from in &froms {
+            let _ = extract_one(from, &r, json.as_ref());
+        }
+    }
+}
