@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 use bytes::Bytes;
 use hyper::Method;
 
+use super::accounts::Accounts;
 use super::timing::{Timing, TimingReport};
 
 /// Distinct `METHOD path` keys kept before further new paths are folded into
@@ -30,6 +31,8 @@ pub struct TargetState {
     counts: Mutex<Counts>,
     // A second lock, taken when a request is answered, for the same reason.
     timing: Mutex<Timing>,
+    /// Sessions of the user-journey endpoints.
+    accounts: Accounts,
     filler: Bytes,
 }
 
@@ -49,8 +52,14 @@ impl TargetState {
         Self {
             counts: Mutex::new(Counts::default()),
             timing: Mutex::new(Timing::new()),
+            accounts: Accounts::default(),
             filler: Bytes::from(filler),
         }
+    }
+
+    /// The user-journey endpoints' sessions and what they saw.
+    pub fn accounts(&self) -> &Accounts {
+        &self.accounts
     }
 
     /// A snapshot of the counts, keyed `"GET /api/health"` (path without query).

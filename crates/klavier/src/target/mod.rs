@@ -13,6 +13,7 @@
 //! | `/status/{code}` | that status, 200..=999 (otherwise 400) |
 //! | `/bytes/{n}` | `n` bytes (at most [`MAX_BYTES`], otherwise 400) |
 //! | `/echo` | 200 JSON: method, path, query, version, headers, body, body_len |
+//! | `/api/session/…`, `/cookies…` | user journeys: login, token, logout, cookies (see `accounts`) |
 //! | `GET /__klavier/counts` | 200 JSON of the counts (not counted itself) |
 //! | `GET /__klavier/timing` | 200 JSON of the target's own service times and connection accepts (not counted) |
 //! | `POST /__klavier/reset` | clears the counts and timing (not counted itself) |
@@ -26,6 +27,7 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+mod accounts;
 mod body;
 mod counts;
 mod routes;
@@ -43,6 +45,7 @@ use std::thread::JoinHandle;
 use anyhow::Context as _;
 use tokio_util::sync::CancellationToken;
 
+pub use accounts::{Accounts, AccountsReport, EXPECT_USER};
 pub use counts::{TargetState, MAX_KEYS, OVERFLOW_KEY};
 pub use routes::{ECHO_MAX_BODY, MAX_BYTES, MAX_DELAY_MS};
 pub use server::{listen, serve, serve_connection, serve_connection_until, SHUTDOWN_GRACE};

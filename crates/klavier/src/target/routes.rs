@@ -11,6 +11,7 @@ use hyper::header::{HeaderValue, CONTENT_TYPE};
 use hyper::{HeaderMap, Method, Request, Response, StatusCode};
 use serde_json::{json, Map, Value};
 
+use super::accounts::Journey;
 use super::body::ResponseBody;
 use super::counts::TargetState;
 
@@ -34,6 +35,8 @@ enum Route {
     Status(StatusCode),
     Bytes(u64),
     Echo,
+    /// A user-journey endpoint (login, token, cookies): see `accounts`.
+    Journey(Journey),
     Counts,
     Timing,
     Reset,
@@ -45,6 +48,9 @@ enum Route {
 impl Route {
     fn parse(method: &Method, path: &str) -> Self {
         let get = method == Method::GET || method == Method::HEAD;
+        if let Some(journey) = Journey::parse(method, path) {
+            return Self::Journey(journey);
+        }
         match path {
             "/api/health" if get => Self::Health,
             "/api/auth/login" if get || method == Method::POST => Self::Login,
@@ -84,7 +90,10 @@ impl Route {
     /// The target's own control endpoints do not count, so reading counts never
     /// changes them.
     fn is_counted(self) -> bool {
-        !matches!(self, Self::Counts | Self::Timing | Self::Reset)
+        !matches!(
+            self,
+            Self::Counts | Self::Timing | Self::Reset | Self::Journey(Journey::Report)
+        )
     }
 }
 
@@ -104,6 +113,7 @@ pub(crate) async fn handle(
     }
     let response = match route {
         Route::Echo => echo(request).await,
+        Route::Journey(journey) => answer_journey(journey, request, &state).await,
         route => {
             read_body(request.into_body(), 0).await;
             respond(route, &state).await
@@ -135,7 +145,9 @@ async fn respond(route: Route, state: &TargetState) -> Response<ResponseBody> {
             json(Bytes::from_static(RESET_BODY))
         }
         Route::BadParam => text(StatusCode::BAD_REQUEST, "bad parameter\n"),
-        Route::NotFound | Route::Echo => text(StatusCode::NOT_FOUND, "not found\n"),
+        Route::NotFound | Route::Echo | Route::Journey(_) => {
+            text(StatusCode::NOT_FOUND, "not found\n")
+        }
     }
 }
 
@@ -153,6 +165,28 @@ fn status(code: StatusCode) -> Response<ResponseBody> {
         )
     };
     *response.status_mut() = code;
+    response
+}
+
+async fn answer_journey(
+    journey: Journey,
+    request: Request<Incoming>,
+    state: &TargetState,
+) -> Response<ResponseBody> {
+    let (parts, body) = request.into_parts();
+    let (kept, _) = read_body(body, ECHO_MAX_BODY).await;
+    let answer = state
+        .accounts()
+        .answer(journey, &parts.headers, parts.uri.query(), &kept);
+    let mut response = json(to_json(&answer.body));
+    *response.status_mut() = answer.status;
+    for cookie in answer.set_cookies {
+        if let Ok(value) = HeaderValue::from_str(&cookie) {
+            response
+                .headers_mut()
+                .append(hyper::header::SET_COOKIE, value);
+        }
+    }
     response
 }
 
