@@ -65,6 +65,9 @@ fn overrides(args: &OverrideArgs) -> Overrides {
         users: args.users,
         duration: args.duration,
         seed: args.seed,
+        ramp_up: args.ramp_up,
+        stages: args.stages.iter().map(|s| (s.duration, s.target)).collect(),
+        rate: args.rate,
     }
 }
 
@@ -96,6 +99,8 @@ fn execute(plan: Plan, output: &OutputArgs) -> anyhow::Result<()> {
         seed,
         stop_reason: result.stop_reason,
         klavier_version: env!("CARGO_PKG_VERSION").to_owned(),
+        open_model: matches!(plan.load, klavier_plan::Load::Open { .. }),
+        worker_cpu_peak: result.worker_cpu_peak,
     };
     let summary = Summary::build(&info, &layout(&plan), &result.total, result.timeseries);
     let json_result = output

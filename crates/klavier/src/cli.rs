@@ -89,6 +89,57 @@ pub struct OverrideArgs {
     /// Seed of every random choice: the same seed makes the same choices.
     #[arg(long, value_name = "N")]
     pub seed: Option<u64>,
+    /// Reach the users linearly over this time, e.g. 30s (replaces `[load] ramp_up`).
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub ramp_up: Option<Duration>,
+    /// A load stage, repeatable: reach TARGET users (or, with --rate, scenario starts per
+    /// second) linearly over DURATION, e.g. --stage 30s:100 --stage 1m:100 --stage 20s:0
+    /// (replaces `[load] stages`).
+    #[arg(long = "stage", value_name = "DURATION:TARGET", value_parser = parse_stage)]
+    pub stages: Vec<StageArg>,
+    /// Open model: start this many scenarios per second, whatever the server does
+    /// (replaces `[load] arrival_rate`).
+    #[arg(long, value_name = "PER_SECOND", value_parser = parse_rate)]
+    pub rate: Option<f64>,
+}
+
+/// One `--stage DURATION:TARGET`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct StageArg {
+    /// How long the stage takes.
+    pub duration: Duration,
+    /// Users, or scenario starts per second with `--rate`.
+    pub target: f64,
+}
+
+fn parse_duration(text: &str) -> Result<Duration, String> {
+    humantime::parse_duration(text).map_err(|e| format!("{e} (expected e.g. 30s, 2m, 1m30s)"))
+}
+
+fn parse_stage(text: &str) -> Result<StageArg, String> {
+    let (duration, target) = text
+        .split_once(':')
+        .ok_or_else(|| "expected DURATION:TARGET, e.g. 30s:100".to_owned())?;
+    let target: f64 = target
+        .trim()
+        .parse()
+        .map_err(|_| format!("{target:?} is not a number (expected e.g. 30s:100)"))?;
+    if !target.is_finite() || target < 0.0 {
+        return Err("the target must be zero or more".to_owned());
+    }
+    Ok(StageArg {
+        duration: parse_duration(duration.trim())?,
+        target,
+    })
+}
+
+fn parse_rate(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(rate) if rate.is_finite() && rate > 0.0 => Ok(rate),
+        _ => Err(format!(
+            "{text:?} is not a positive number of scenario starts per second"
+        )),
+    }
 }
 
 /// Where results go and how the run executes.
@@ -122,6 +173,23 @@ mod tests {
     #[test]
     fn the_command_line_is_consistent() {
         Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn stages_read_duration_and_target() {
+        let stage = parse_stage("1m30s:250").expect("valid");
+        assert_eq!(
+            stage,
+            StageArg {
+                duration: Duration::from_secs(90),
+                target: 250.0
+            }
+        );
+        assert!(parse_stage("30s").is_err());
+        assert!(parse_stage("30s:-1").is_err());
+        assert!(parse_stage("soon:5").is_err());
+        assert!(parse_rate("0").is_err());
+        assert_eq!(parse_rate("12.5"), Ok(12.5));
     }
 
     #[test]

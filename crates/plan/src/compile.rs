@@ -6,6 +6,7 @@
 //! at the text that breaks it.
 
 mod headers;
+mod load;
 mod request;
 mod scenarios;
 mod serde_error;
@@ -38,6 +39,13 @@ pub struct Overrides {
     pub duration: Option<Duration>,
     /// `--seed`: replaces `[load] seed`.
     pub seed: Option<u64>,
+    /// `--ramp-up`: replaces `[load] ramp_up` (closed model).
+    pub ramp_up: Option<Duration>,
+    /// `--stage DURATION:TARGET`, repeated: replaces `[load] stages`; targets are users,
+    /// or scenario starts per second in the open model.
+    pub stages: Vec<(Duration, f64)>,
+    /// `--rate`: the open model at this many scenario starts per second.
+    pub rate: Option<f64>,
 }
 
 /// Compiles profile text into a plan, or reports every problem in it.
@@ -55,9 +63,10 @@ pub fn compile(
         return Err(cx.into_error());
     };
     let target = target::compile(&profile.target, overrides, &mut cx);
-    let load = timings::load(&profile.load, overrides, &mut cx);
+    let load = load::compile(&profile.load, overrides, &mut cx);
     let seed = timings::seed(&profile.load, overrides, &mut cx);
-    let timings = timings::compile(&profile.timings, overrides, &mut cx);
+    let staged = load.as_ref().map(staged_duration).unwrap_or_default();
+    let timings = timings::compile(&profile.timings, overrides, staged, &mut cx);
     let compiled = scenarios::compile(profile.scenarios.as_ref(), &target, &mut cx);
     match (target.target, load, timings, compiled) {
         (Some(target), Some(load), Some(timings), Some(compiled)) if cx.diagnostics.is_empty() => {
@@ -113,6 +122,15 @@ fn read(source: &str, cx: &mut Context<'_>) -> Option<Profile> {
             None
         }
     }
+}
+
+/// How long the load's stages last, the duration of a run that sets none.
+fn staged_duration(load: &crate::load::Load) -> Option<Duration> {
+    let ramp = match load {
+        crate::load::Load::Closed { users } => users,
+        crate::load::Load::Open { rate, .. } => rate,
+    };
+    Some(ramp.total_duration()).filter(|d| !d.is_zero())
 }
 
 fn plan_name(path: &Path) -> String {

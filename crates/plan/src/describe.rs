@@ -4,7 +4,8 @@
 use std::fmt;
 use std::time::Duration;
 
-use crate::plan::{Load, Plan, Request, Scenario, Target, Timings};
+use crate::load::{Arrivals, Load, Ramp};
+use crate::plan::{Plan, Request, Scenario, Target, Timings};
 
 /// Width of the label column in the settings sections.
 const LABEL: usize = 18;
@@ -55,12 +56,62 @@ fn write_target(f: &mut fmt::Formatter<'_>, target: &Target) -> fmt::Result {
 fn write_load(f: &mut fmt::Formatter<'_>, load: &Load, seed: Option<u64>) -> fmt::Result {
     writeln!(f, "load")?;
     match load {
-        Load::Closed { users } => row(f, "users", format_args!("{users} (closed model)"))?,
+        Load::Closed { users } if users.is_constant() => {
+            row(f, "users", format_args!("{} (closed model)", users.start()))?
+        }
+        Load::Closed { users } => {
+            row(f, "users", "closed model, over time:")?;
+            write_stages(f, users, "users")?;
+        }
+        Load::Open {
+            rate,
+            max_users,
+            arrivals,
+        } => {
+            let process = match arrivals {
+                Arrivals::Uniform => "uniform",
+                Arrivals::Poisson => "poisson",
+            };
+            if rate.stages().is_empty() {
+                row(
+                    f,
+                    "arrival rate",
+                    format_args!("{}/s (open model, {process})", rate.start()),
+                )?;
+            } else {
+                row(
+                    f,
+                    "arrival rate",
+                    format_args!("open model, {process}, from {}/s:", rate.start()),
+                )?;
+                write_stages(f, rate, "/s")?;
+            }
+            row(f, "max users", max_users)?;
+        }
     }
     match seed {
         Some(seed) => row(f, "seed", seed),
         None => row(f, "seed", "random, chosen at start"),
     }
+}
+
+fn write_stages(f: &mut fmt::Formatter<'_>, ramp: &Ramp, unit: &str) -> fmt::Result {
+    let mut at = Duration::ZERO;
+    for stage in ramp.stages() {
+        let end = at + stage.duration;
+        let unit = if unit.starts_with('/') {
+            unit.to_owned()
+        } else {
+            format!(" {unit}")
+        };
+        row(
+            f,
+            "",
+            format_args!("{} → {}: to {}{unit}", human(at), human(end), stage.target),
+        )?;
+        at = end;
+    }
+    Ok(())
 }
 
 fn write_timings(f: &mut fmt::Formatter<'_>, timings: &Timings) -> fmt::Result {
@@ -76,6 +127,12 @@ fn write_timings(f: &mut fmt::Formatter<'_>, timings: &Timings) -> fmt::Result {
         at_least(timings.min_scenario_interval),
     )?;
     row(f, "request starts", at_least(timings.min_request_interval))?;
+    if let Some(think) = &timings.think_time {
+        row(f, "think time", think)?;
+    }
+    if let Some(think) = &timings.scenario_think_time {
+        row(f, "scenario think", think)?;
+    }
     row(f, "graceful stop", human(timings.graceful_stop))
 }
 

@@ -6,6 +6,9 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use bytes::Bytes;
+
+use crate::load::Load;
+use crate::think::Think;
 use http::{HeaderMap, Method, Uri};
 
 /// A compiled profile, ready to run.
@@ -50,27 +53,8 @@ pub struct Target {
     pub ca_file: Option<PathBuf>,
 }
 
-/// The workload model. Further models (stages, arrival rate) become new variants.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Load {
-    /// A fixed population of users, each looping over scenarios until the end.
-    Closed {
-        /// Number of concurrent virtual users (at least 1).
-        users: NonZeroU32,
-    },
-}
-
-impl Load {
-    /// The largest number of users this load ever runs at once.
-    pub fn max_users(&self) -> u32 {
-        match self {
-            Load::Closed { users } => users.get(),
-        }
-    }
-}
-
 /// Timing rules of a run.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Timings {
     /// How long users start new requests.
     pub duration: Duration,
@@ -80,6 +64,12 @@ pub struct Timings {
     pub min_request_interval: Duration,
     /// How long in-flight requests may still finish after the end before they are cut off.
     pub graceful_stop: Duration,
+    /// Pause after each response before the next request of a scenario (the longer of
+    /// this and the minimum request interval wins).
+    pub think_time: Option<Think>,
+    /// Pause after each scenario before the next (closed model; the longer of this and
+    /// the minimum scenario interval wins).
+    pub scenario_think_time: Option<Think>,
 }
 
 /// A scenario: an ordered list of requests, picked by weight.

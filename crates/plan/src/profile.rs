@@ -47,7 +47,21 @@ pub(crate) struct TargetProfile {
 #[serde(deny_unknown_fields)]
 pub(crate) struct LoadProfile {
     pub users: Option<Spanned<i64>>,
+    pub ramp_up: Option<Spanned<DurationText>>,
+    pub stages: Option<Spanned<Vec<StageProfile>>>,
+    pub arrival_rate: Option<Spanned<f64>>,
+    pub max_users: Option<Spanned<i64>>,
+    pub arrivals: Option<Spanned<String>>,
     pub seed: Option<Spanned<i64>>,
+}
+
+/// One entry of `[load] stages`: a duration and a target, users or rate.
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct StageProfile {
+    pub duration: Spanned<DurationText>,
+    pub users: Option<Spanned<i64>>,
+    pub rate: Option<Spanned<f64>>,
 }
 
 /// `[timings]`.
@@ -59,6 +73,8 @@ pub(crate) struct TimingsProfile {
     pub min_scenario_interval_ms: Option<Spanned<i64>>,
     pub min_request_interval_ms: Option<Spanned<i64>>,
     pub graceful_stop: Option<Spanned<DurationText>>,
+    pub think_time: Option<Spanned<String>>,
+    pub scenario_think_time: Option<Spanned<String>>,
 }
 
 /// `[scenarios.NAME]`.

@@ -38,12 +38,15 @@
 //!     seed: 7,
 //!     stop_reason: StopReason::Completed,
 //!     klavier_version: "0.1.0".into(),
+//!     open_model: false,
+//!     worker_cpu_peak: None,
 //! };
 //! let layout = Layout { requests: vec!["GET /".into()], scenarios: vec![("browse".into(), 1)] };
 //! let summary = Summary::build(&info, &layout, &total, Vec::new());
 //! assert_eq!(summary.requests[0].count, 1);
 //! ```
 
+mod arrivals;
 mod histogram;
 mod recorder;
 mod sample;
@@ -53,6 +56,7 @@ mod time;
 
 pub use hdrhistogram::Histogram;
 
+pub use arrivals::ArrivalStats;
 pub use histogram::{
     clamp_us, decode_histogram, encode_histogram, merge_into, new_histogram, record_latency,
     recorded_values, HistogramDecodeError, HIGHEST_US, LOWEST_US, SIGNIFICANT_DIGITS,
@@ -61,7 +65,7 @@ pub use recorder::Recorder;
 pub use sample::{is_success_status, FailureKind, Outcome, Sample};
 pub use snapshot::{RequestStats, ScenarioStats, Snapshot, StatusCounts};
 pub use summary::{
-    LatencyStats, Layout, RequestSummary, RunInfo, ScenarioSummary, StopReason, Summary, TimePoint,
-    SCHEMA, TOTAL_ROW,
+    ArrivalSummary, GeneratorSummary, LatencyStats, Layout, RequestSummary, RunInfo,
+    ScenarioSummary, StopReason, Summary, TimePoint, SCHEMA, TOTAL_ROW,
 };
 pub use time::rfc3339_utc;

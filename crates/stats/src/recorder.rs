@@ -50,6 +50,22 @@ impl Recorder {
         self.current.scenario_mut(scenario).record_cut();
     }
 
+    /// Records an arrival (open model) that started its scenario after waiting `wait`
+    /// for a free user.
+    pub fn record_arrival(&mut self, wait: Duration) {
+        self.current.arrivals_mut().record_started(wait);
+    }
+
+    /// Records an arrival that found no free user and no room to wait.
+    pub fn record_dropped(&mut self) {
+        self.current.arrivals_mut().record_dropped();
+    }
+
+    /// Records how late a timer of the generator fired against its schedule.
+    pub fn record_lag(&mut self, lag: Duration) {
+        self.current.arrivals_mut().record_lag(lag);
+    }
+
     /// Everything recorded since the last take; the recorder starts over empty,
     /// keeping the memory its histograms have grown to.
     pub fn take_snapshot(&mut self) -> Snapshot {

@@ -4,6 +4,7 @@ use std::ops::AddAssign;
 
 use hdrhistogram::Histogram;
 
+use crate::arrivals::ArrivalStats;
 use crate::histogram::{merge_into, new_histogram, record_latency};
 use crate::sample::{is_success_status, FailureKind, Outcome, Sample};
 use std::time::Duration;
@@ -273,6 +274,7 @@ impl AddAssign<&ScenarioStats> for ScenarioStats {
 pub struct Snapshot {
     requests: Vec<RequestStats>,
     scenarios: Vec<ScenarioStats>,
+    arrivals: ArrivalStats,
 }
 
 impl Snapshot {
@@ -281,6 +283,7 @@ impl Snapshot {
         Snapshot {
             requests: (0..requests).map(|_| RequestStats::default()).collect(),
             scenarios: (0..scenarios).map(|_| ScenarioStats::default()).collect(),
+            arrivals: ArrivalStats::default(),
         }
     }
 
@@ -329,6 +332,15 @@ impl Snapshot {
         &self.scenarios
     }
 
+    /// Arrivals (open model) and the generator's scheduling lag.
+    pub fn arrivals(&self) -> &ArrivalStats {
+        &self.arrivals
+    }
+
+    pub(crate) fn arrivals_mut(&mut self) -> &mut ArrivalStats {
+        &mut self.arrivals
+    }
+
     /// Whether nothing at all was recorded.
     pub fn is_empty(&self) -> bool {
         self.requests
@@ -338,6 +350,8 @@ impl Snapshot {
                 .scenarios
                 .iter()
                 .all(|s| s.iterations() == 0 && s.cut == 0)
+            && self.arrivals.started() == 0
+            && self.arrivals.dropped() == 0
     }
 
     pub(crate) fn request_mut(&mut self, index: usize) -> &mut RequestStats {
@@ -352,6 +366,7 @@ impl Snapshot {
     pub(crate) fn reset(&mut self) {
         self.requests.iter_mut().for_each(RequestStats::reset);
         self.scenarios.iter_mut().for_each(ScenarioStats::reset);
+        self.arrivals.reset();
     }
 }
 
@@ -373,5 +388,6 @@ impl AddAssign<&Snapshot> for Snapshot {
         for (mine, theirs) in self.scenarios.iter_mut().zip(&other.scenarios) {
             *mine += theirs;
         }
+        self.arrivals += &other.arrivals;
     }
 }

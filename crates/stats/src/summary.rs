@@ -52,6 +52,11 @@ pub struct RunInfo {
     pub stop_reason: StopReason,
     /// The version of Klavier that ran the test.
     pub klavier_version: String,
+    /// True for the open model (arrivals at a rate), false for the closed model.
+    pub open_model: bool,
+    /// The highest share of one second that a worker thread spent on the CPU, if the
+    /// platform tells (1.0 = the worker never waited: it, not the server, set the pace).
+    pub worker_cpu_peak: Option<f64>,
 }
 
 /// The names of the rows, by index: what a [`Snapshot`]'s rows are about.
@@ -78,11 +83,21 @@ pub struct TimePoint {
     pub p50_us: u64,
     /// 99th percentile response time in the interval, µs.
     pub p99_us: u64,
+    /// Arrivals that started a scenario in the interval (open model; 0 in the closed).
+    #[serde(default)]
+    pub arrivals: u64,
+    /// Arrivals dropped in the interval (open model).
+    #[serde(default)]
+    pub dropped: u64,
+    /// Arrivals waiting for a free user at the end of the interval (open model).
+    #[serde(default)]
+    pub waiting: u32,
 }
 
 impl TimePoint {
-    /// The point for one interval, from what was recorded during it.
-    pub fn from_interval(second: u64, users: u32, delta: &Snapshot) -> Self {
+    /// The point for one interval, from what was recorded during it; `users` and
+    /// `waiting` are gauges read at the interval's end.
+    pub fn from_interval(second: u64, users: u32, waiting: u32, delta: &Snapshot) -> Self {
         let latency = delta.overall_response_time();
         TimePoint {
             second,
@@ -91,6 +106,66 @@ impl TimePoint {
             failures: delta.failures(),
             p50_us: latency.value_at_quantile(0.50),
             p99_us: latency.value_at_quantile(0.99),
+            arrivals: delta.arrivals().started(),
+            dropped: delta.arrivals().dropped(),
+            waiting,
+        }
+    }
+}
+
+/// The open model's arrivals over the run.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ArrivalSummary {
+    /// Arrivals that started their scenario.
+    pub started: u64,
+    /// Arrivals that found no free user and no room to wait: never started.
+    pub dropped: u64,
+    /// Started arrivals per second.
+    pub rate_per_second: f64,
+    /// How long started arrivals waited for a free user.
+    pub wait: LatencyStats,
+}
+
+/// Whether Klavier itself kept up: if not, latencies and rates understate the server.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct GeneratorSummary {
+    /// True when the generator could not keep its schedule or ran out of CPU.
+    pub saturated: bool,
+    /// Why, in words (empty when not saturated).
+    pub reason: String,
+    /// How late the generator's timers fired against the schedule (pacing, arrivals).
+    pub schedule_lag: LatencyStats,
+    /// The highest share of a second one worker thread spent on the CPU, if known.
+    pub worker_cpu_peak: Option<f64>,
+}
+
+/// Timers later than this at the 99th percentile mean the schedule was not kept.
+pub const LAG_LIMIT: Duration = Duration::from_millis(10);
+/// A worker on the CPU this share of a second (or more) had no time to spare.
+pub const CPU_LIMIT: f64 = 0.95;
+
+impl GeneratorSummary {
+    fn build(total: &Snapshot, worker_cpu_peak: Option<f64>) -> Self {
+        let lag = total.arrivals().lag();
+        let lag_p99 = Duration::from_micros(lag.value_at_quantile(0.99));
+        let mut reasons = Vec::new();
+        if lag_p99 > LAG_LIMIT {
+            reasons.push(format!(
+                "its timers fired {} ms late at the 99th percentile",
+                lag_p99.as_millis()
+            ));
+        }
+        if let Some(cpu) = worker_cpu_peak.filter(|&cpu| cpu >= CPU_LIMIT) {
+            reasons.push(format!(
+                "a worker thread was on the CPU {:.0}% of a second",
+                cpu * 100.0
+            ));
+        }
+        GeneratorSummary {
+            saturated: !reasons.is_empty(),
+            reason: reasons.join("; "),
+            schedule_lag: LatencyStats::from_histogram(lag),
+            worker_cpu_peak: worker_cpu_peak.map(|cpu| (cpu * 1000.0).round() / 1000.0),
         }
     }
 }
@@ -270,6 +345,12 @@ pub struct Summary {
     pub scenarios: Vec<ScenarioSummary>,
     /// One point per second.
     pub timeseries: Vec<TimePoint>,
+    /// `"closed"` (a population of users) or `"open"` (arrivals at a rate).
+    pub model: String,
+    /// The open model's arrivals (absent in the closed model).
+    pub arrivals: Option<ArrivalSummary>,
+    /// Whether Klavier itself kept up.
+    pub generator: GeneratorSummary,
 }
 
 impl Summary {
@@ -320,6 +401,14 @@ impl Summary {
             requests,
             scenarios,
             timeseries,
+            model: if info.open_model { "open" } else { "closed" }.to_owned(),
+            arrivals: info.open_model.then(|| ArrivalSummary {
+                started: total.arrivals().started(),
+                dropped: total.arrivals().dropped(),
+                rate_per_second: per_second(total.arrivals().started(), elapsed),
+                wait: LatencyStats::from_histogram(total.arrivals().wait()),
+            }),
+            generator: GeneratorSummary::build(total, info.worker_cpu_peak),
         }
     }
 }

@@ -33,7 +33,7 @@ fn run() -> Summary {
         r.record_iteration(0, Duration::from_millis(20), true);
         r.record_iteration(1, Duration::from_millis(30), false);
         let delta = r.take_snapshot();
-        timeseries.push(TimePoint::from_interval(second, 10, &delta));
+        timeseries.push(TimePoint::from_interval(second, 10, 0, &delta));
         total += &delta;
     }
     r.record_interrupted(1);
@@ -50,6 +50,8 @@ fn run() -> Summary {
         seed: 42,
         stop_reason: StopReason::Completed,
         klavier_version: "0.1.0".into(),
+        open_model: false,
+        worker_cpu_peak: None,
     };
     let layout = Layout {
         requests: vec!["GET /api/health".into(), "GET /api/auth/login".into()],
@@ -189,6 +191,8 @@ fn empty_run_has_finite_figures() {
         seed: 0,
         stop_reason: StopReason::Interrupted,
         klavier_version: "0".into(),
+        open_model: false,
+        worker_cpu_peak: None,
     };
     let layout = Layout {
         requests: vec!["a".into()],

@@ -38,6 +38,8 @@ pub struct Collected {
     pub total: Snapshot,
     /// One point per second.
     pub timeseries: Vec<TimePoint>,
+    /// The highest share of a second a worker thread spent on the CPU, if known.
+    pub worker_cpu_peak: Option<f64>,
 }
 
 /// Receives reports until every worker is done, driving the controller meanwhile.
@@ -82,6 +84,7 @@ pub async fn collect(
         stop_reason,
         total: merger.total,
         timeseries: merger.series,
+        worker_cpu_peak: merger.cpu_peak,
     }
 }
 
@@ -89,6 +92,7 @@ pub async fn collect(
 struct Pending {
     delta: Snapshot,
     users: u32,
+    waiting: u32,
 }
 
 /// Merges reports; a second is complete once every worker has reported it or a later
@@ -100,6 +104,7 @@ struct Merger {
     latest: Vec<u64>,
     done: Vec<bool>,
     series: Vec<TimePoint>,
+    cpu_peak: Option<f64>,
 }
 
 impl Merger {
@@ -111,6 +116,7 @@ impl Merger {
             latest: vec![0; workers],
             done: vec![false; workers],
             series: Vec::new(),
+            cpu_peak: None,
         }
     }
 
@@ -124,9 +130,18 @@ impl Merger {
             .or_insert_with(|| Pending {
                 delta: Snapshot::empty(requests, scenarios),
                 users: 0,
+                waiting: 0,
             });
         pending.delta += &report.snapshot;
         pending.users += report.active_users;
+        pending.waiting += report.waiting;
+        // The last report covers a partial second, too short to judge the CPU by.
+        if !report.done {
+            self.cpu_peak = match (self.cpu_peak, report.cpu) {
+                (Some(a), Some(b)) => Some(a.max(b)),
+                (a, b) => a.or(b),
+            };
+        }
         self.latest[report.worker] = self.latest[report.worker].max(report.second);
         self.done[report.worker] |= report.done;
         let mut completed = Vec::new();
@@ -157,7 +172,8 @@ impl Merger {
     }
 
     fn finish(&mut self, second: u64, pending: Pending) -> (TimePoint, Snapshot) {
-        let point = TimePoint::from_interval(second, pending.users, &pending.delta);
+        let point =
+            TimePoint::from_interval(second, pending.users, pending.waiting, &pending.delta);
         self.series.push(point.clone());
         (point, pending.delta)
     }

@@ -9,6 +9,8 @@
 
 mod aggregate;
 mod control;
+mod cpu;
+mod open;
 mod schedule;
 mod transport;
 mod vu;
@@ -43,6 +45,8 @@ pub struct RunResult {
     pub total: Snapshot,
     /// One point per second of the run.
     pub timeseries: Vec<TimePoint>,
+    /// The highest share of a second a worker thread spent on the CPU, if known.
+    pub worker_cpu_peak: Option<f64>,
 }
 
 /// Runs `plan` with `seed` on `threads` worker threads, calling `on_progress` once a second.
@@ -97,6 +101,7 @@ pub fn run(
         stop_reason: outcome.stop_reason,
         total: outcome.total,
         timeseries: outcome.timeseries,
+        worker_cpu_peak: outcome.worker_cpu_peak,
     })
 }
 

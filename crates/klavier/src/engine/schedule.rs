@@ -1,12 +1,13 @@
-//! The run's clock: when it started, when users start, when new requests stop.
-//! Pure arithmetic on instants, so it works the same under tokio's paused clock.
+//! The run's clock: when it started, when each user is active, when new requests stop.
+//! Pure arithmetic on instants and the plan's load model, so it behaves the same under
+//! tokio's paused clock.
 
 use std::time::Duration;
 
-use klavier_plan::Plan;
+use klavier_plan::{Load, Plan};
 use tokio::time::Instant;
 
-/// Fixed instants of one run.
+/// Fixed instants of one run and the load model that places users in it.
 #[derive(Debug, Clone)]
 pub struct Schedule {
     /// The run's start.
@@ -15,7 +16,7 @@ pub struct Schedule {
     pub deadline: Instant,
     /// How long in-flight requests may finish after the stop.
     pub graceful_stop: Duration,
-    users: u32,
+    load: Load,
     spread: Duration,
 }
 
@@ -26,15 +27,48 @@ impl Schedule {
             start,
             deadline: start + plan.timings.duration,
             graceful_stop: plan.timings.graceful_stop,
-            users: plan.load.max_users(),
+            load: plan.load.clone(),
             spread: plan.timings.min_scenario_interval,
         }
     }
 
-    /// When user `id` starts its first scenario. Users are spread evenly over the first
-    /// scenario interval, so a paced test does not open with every user at once.
-    pub fn user_start(&self, id: u32) -> Instant {
-        self.start + user_offset(id, self.users, self.spread)
+    /// The load model.
+    pub fn load(&self) -> &Load {
+        &self.load
+    }
+
+    /// When user `id` (closed model) is next active, at or after `from`; `None` if not
+    /// again before the deadline. A constant population is spread evenly over the first
+    /// scenario interval, so a paced test does not open with every user at once; a
+    /// ramping one follows its stages (user `u` is active while the level is above `u`).
+    pub fn activation(&self, id: u32, from: Instant) -> Option<Instant> {
+        let at = match &self.load {
+            Load::Closed { users } if users.is_constant() => {
+                if f64::from(id) + 1.0 > users.start() {
+                    return None;
+                }
+                let first = self.start + user_offset(id, users.start() as u32, self.spread);
+                first.max(from)
+            }
+            Load::Closed { users } => {
+                let since = from.saturating_duration_since(self.start);
+                self.start + users.first_at_or_above(f64::from(id) + 1.0, since)?
+            }
+            Load::Open { .. } => from,
+        };
+        (at < self.deadline).then_some(at)
+    }
+
+    /// When user `id`, active at `from`, must leave (ramp-down); `None` if it stays.
+    pub fn departure(&self, id: u32, from: Instant) -> Option<Instant> {
+        match &self.load {
+            Load::Closed { users } if !users.is_constant() => {
+                let since = from.saturating_duration_since(self.start);
+                let at = self.start + users.first_below(f64::from(id) + 1.0, since)?;
+                (at < self.deadline).then_some(at)
+            }
+            _ => None,
+        }
     }
 
     /// Seconds since the start at `now`, as the label of the interval that ends there.
@@ -79,16 +113,17 @@ mod tests {
 
     #[test]
     fn seconds_label_the_interval_that_ends_there() {
+        let plan = klavier_plan::compile(
+            "[target]\nbase_url = \"http://127.0.0.1:1\"\n[timings]\ntest_duration_seconds = 1\n\
+             [scenarios.a]\n[[scenarios.a.requests]]\npath = \"/\"\n",
+            "t.toml",
+            &klavier_plan::Overrides::default(),
+        )
+        .expect("profile");
         let start = Instant::now();
-        let plan_free = Schedule {
-            start,
-            deadline: start,
-            graceful_stop: Duration::ZERO,
-            users: 1,
-            spread: Duration::ZERO,
-        };
-        assert_eq!(plan_free.second_of(start), 1);
-        assert_eq!(plan_free.second_of(start + Duration::from_millis(1000)), 1);
-        assert_eq!(plan_free.second_of(start + Duration::from_millis(1001)), 2);
+        let schedule = Schedule::new(start, &plan);
+        assert_eq!(schedule.second_of(start), 1);
+        assert_eq!(schedule.second_of(start + Duration::from_millis(1000)), 1);
+        assert_eq!(schedule.second_of(start + Duration::from_millis(1001)), 2);
     }
 }

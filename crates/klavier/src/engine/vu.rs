@@ -1,13 +1,13 @@
 //! One virtual user: pick a scenario by weight, send its requests in order, record,
-//! pace, repeat until the stop. Knows nothing of threads or schedules beyond its own
-//! start instant: a worker hands it a context.
+//! pace, repeat. Knows nothing of threads: a worker hands it a context, and an executor
+//! (closed: [`run_user`]; open: `open::serve_arrivals`) decides when it works.
 
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use std::sync::Arc;
 use std::time::Duration;
 
-use klavier_plan::{Plan, ScenarioPicker};
+use klavier_plan::{Plan, ScenarioPicker, Think};
 use klavier_stats::{Recorder, Sample};
 use rand::{Rng, SeedableRng};
 use rand_xoshiro::Xoshiro256PlusPlus;
@@ -32,24 +32,56 @@ pub struct Context {
     pub abort: CancellationToken,
     /// This worker's statistics.
     pub recorder: RefCell<Recorder>,
-    /// Users of this worker currently running.
+    /// Users of this worker currently running (closed) or busy (open).
     pub active: Cell<u32>,
+    /// Arrivals of this worker waiting for a free user (open model).
+    pub waiting: Cell<u32>,
 }
 
 impl Context {
+    /// The context of one worker's users.
+    pub fn new(
+        plan: Arc<Plan>,
+        schedule: Schedule,
+        stop: CancellationToken,
+        abort: CancellationToken,
+    ) -> Self {
+        Self {
+            picker: ScenarioPicker::new(&plan.scenarios),
+            recorder: RefCell::new(Recorder::new(
+                plan.request_names.len(),
+                plan.scenarios.len(),
+            )),
+            schedule,
+            stop,
+            abort,
+            active: Cell::new(0),
+            waiting: Cell::new(0),
+            plan,
+        }
+    }
+
     /// True once no new request may start.
-    fn stopped(&self) -> bool {
+    pub fn stopped(&self) -> bool {
         self.stop.is_cancelled() || Instant::now() >= self.schedule.deadline
     }
 
     /// Waits until `at`; false if the run stopped first (or `at` is past the deadline).
-    async fn wait_until(&self, at: Instant) -> bool {
+    /// How late the timer fired is recorded: a generator that cannot keep its schedule
+    /// must say so.
+    pub async fn wait_until(&self, at: Instant) -> bool {
         if at <= Instant::now() {
             return !self.stopped();
         }
         let deadline = self.schedule.deadline;
         tokio::select! {
-            _ = sleep_until(at.min(deadline)) => at < deadline && !self.stop.is_cancelled(),
+            _ = sleep_until(at.min(deadline)) => {
+                if at < deadline {
+                    let lag = Instant::now().saturating_duration_since(at);
+                    self.recorder.borrow_mut().record_lag(lag);
+                }
+                at < deadline && !self.stop.is_cancelled()
+            }
             _ = self.stop.cancelled() => false,
         }
     }
@@ -76,18 +108,20 @@ impl<T: Transport> Vu<T> {
     }
 
     /// The next scenario this user picks.
-    fn pick(&mut self, picker: &ScenarioPicker) -> usize {
+    pub(super) fn pick(&mut self, picker: &ScenarioPicker) -> usize {
         picker.pick(self.rng.random_range(0..picker.total()))
     }
 
-    #[cfg(test)]
-    pub(super) fn pick_for_test(&mut self, picker: &ScenarioPicker) -> usize {
-        self.pick(picker)
+    /// A pause drawn from `think` (zero without one).
+    fn think(&mut self, think: Option<&Think>) -> Duration {
+        think.map_or(Duration::ZERO, |t| {
+            t.sample(self.rng.random::<f64>(), self.rng.random::<f64>())
+        })
     }
 }
 
 /// How an iteration ended.
-enum IterationEnd {
+pub(super) enum IterationEnd {
     /// Every request was sent and answered; `ok` if none failed.
     Completed { ok: bool },
     /// The stop came between two requests.
@@ -96,31 +130,55 @@ enum IterationEnd {
     Aborted,
 }
 
-/// Runs user `vu` from its start instant until the stop, recording into the worker's recorder.
+/// Closed model: runs user `vu` whenever the schedule wants it active, until the stop.
 pub async fn run_user<T: Transport>(mut vu: Vu<T>, ctx: Rc<Context>) {
-    if !ctx.wait_until(ctx.schedule.user_start(vu.id)).await {
-        return;
+    let mut from = ctx.schedule.start;
+    while let Some(at) = ctx.schedule.activation(vu.id, from) {
+        if !ctx.wait_until(at).await {
+            return;
+        }
+        let departure = ctx.schedule.departure(vu.id, at);
+        ctx.active.set(ctx.active.get() + 1);
+        let aborted = run_while_active(&mut vu, &ctx, departure).await;
+        ctx.active.set(ctx.active.get() - 1);
+        if aborted || ctx.stopped() {
+            return;
+        }
+        from = Instant::now();
     }
-    ctx.active.set(ctx.active.get() + 1);
-    while !ctx.stopped() {
+}
+
+/// Iterates until the stop or `departure` (a ramp-down; the iteration under way is
+/// finished first). True if the graceful stop cut a request off.
+async fn run_while_active<T: Transport>(
+    vu: &mut Vu<T>,
+    ctx: &Context,
+    departure: Option<Instant>,
+) -> bool {
+    let present = || departure.is_none_or(|at| Instant::now() < at);
+    while !ctx.stopped() && present() {
         let scenario = vu.pick(&ctx.picker);
         let began = Instant::now();
-        let end = run_iteration(&mut vu, scenario, &ctx).await;
-        record_iteration(&ctx, scenario, began, &end);
+        let end = run_iteration(vu, scenario, ctx, began).await;
+        record_iteration(ctx, scenario, began, &end);
         if matches!(end, IterationEnd::Aborted) {
-            break;
+            return true;
         }
+        // The longer of the minimum interval (start to start) and the think time (end to start).
+        let paced = began + ctx.plan.timings.min_scenario_interval;
+        let thought = Instant::now() + vu.think(ctx.plan.timings.scenario_think_time.as_ref());
+        let next = paced.max(thought);
         if !ctx
-            .wait_until(began + ctx.plan.timings.min_scenario_interval)
+            .wait_until(departure.map_or(next, |at| next.min(at)))
             .await
         {
             break;
         }
     }
-    ctx.active.set(ctx.active.get() - 1);
+    false
 }
 
-fn record_iteration(ctx: &Context, scenario: usize, began: Instant, end: &IterationEnd) {
+pub(super) fn record_iteration(ctx: &Context, scenario: usize, began: Instant, end: &IterationEnd) {
     let mut recorder = ctx.recorder.borrow_mut();
     match end {
         IterationEnd::Completed { ok } => {
@@ -130,21 +188,28 @@ fn record_iteration(ctx: &Context, scenario: usize, began: Instant, end: &Iterat
     }
 }
 
-async fn run_iteration<T: Transport>(vu: &mut Vu<T>, index: usize, ctx: &Context) -> IterationEnd {
+/// Sends the requests of scenario `index` in order. `intended` is when the first request
+/// was meant to start: its response time is measured from there, so time an arrival
+/// spent waiting for a free user (open model) is not hidden.
+pub(super) async fn run_iteration<T: Transport>(
+    vu: &mut Vu<T>,
+    index: usize,
+    ctx: &Context,
+    mut intended: Instant,
+) -> IterationEnd {
     let scenario = &ctx.plan.scenarios[index];
-    let pacing = ctx.plan.timings.min_request_interval;
-    let mut previous: Option<Instant> = None;
+    let timings = &ctx.plan.timings;
     let mut ok = true;
-    for request in &scenario.requests {
-        let paced = match previous {
-            Some(at) if pacing > Duration::ZERO => ctx.wait_until(at + pacing).await,
-            _ => !ctx.stopped(),
-        };
-        if !paced {
+    for (i, request) in scenario.requests.iter().enumerate() {
+        if i > 0 {
+            // Not before the previous start + minimum interval, nor before its end + think time.
+            let think = vu.think(timings.think_time.as_ref());
+            intended = (intended + timings.min_request_interval).max(Instant::now() + think);
+        }
+        if !ctx.wait_until(intended).await {
             return IterationEnd::Cut;
         }
         let sent = Instant::now();
-        previous = Some(sent);
         let exchanged = tokio::select! {
             biased;
             _ = ctx.abort.cancelled() => None,
@@ -155,15 +220,14 @@ async fn run_iteration<T: Transport>(vu: &mut Vu<T>, index: usize, ctx: &Context
             recorder.record_interrupted(request.stat);
             return IterationEnd::Aborted;
         };
-        let elapsed = sent.elapsed();
+        let done = Instant::now();
         ok &= !exchanged.outcome.is_failure();
         recorder.record(
             request.stat,
             &Sample {
                 outcome: exchanged.outcome,
-                service_time: elapsed,
-                // Closed model: the request starts when intended, so both times agree.
-                response_time: elapsed,
+                service_time: done - sent,
+                response_time: done.saturating_duration_since(intended.min(sent)),
                 bytes_sent: exchanged.bytes_sent,
                 bytes_received: exchanged.bytes_received,
                 in_grace: ctx.stopped(),

@@ -1,19 +1,21 @@
-//! A worker: one OS thread, one current-thread runtime, its share of the users and
-//! one recorder. Reports a snapshot to the aggregator once a second and when done.
+//! A worker: one OS thread, one current-thread runtime, its share of the users (or of
+//! the arrivals) and one recorder. Reports a snapshot to the aggregator once a second
+//! and when done.
 
-use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::Duration;
 
-use klavier_plan::{segment, Plan, ScenarioPicker};
-use klavier_stats::{Recorder, Snapshot};
+use klavier_plan::{segment, Load, Plan};
+use klavier_stats::Snapshot;
 use tokio::sync::mpsc::UnboundedSender;
 use tokio::task::{JoinSet, LocalSet};
 use tokio::time::{interval_at, MissedTickBehavior};
 use tokio_util::sync::CancellationToken;
 
+use super::cpu::CpuMeter;
+use super::open;
 use super::schedule::Schedule;
 use super::vu::{run_user, Context, Vu};
 use crate::http::{Client, Connector};
@@ -27,8 +29,12 @@ pub struct Report {
     pub second: u64,
     /// What was recorded since the previous report.
     pub snapshot: Snapshot,
-    /// Users of this worker running at the time of the report.
+    /// Users of this worker running (closed) or busy (open) at the time of the report.
     pub active_users: u32,
+    /// Arrivals of this worker waiting for a free user at the time of the report.
+    pub waiting: u32,
+    /// The share of the interval this worker's thread was on the CPU, if known.
+    pub cpu: Option<f64>,
     /// The worker's last report.
     pub done: bool,
 }
@@ -69,46 +75,59 @@ pub fn spawn(setup: Setup) -> std::io::Result<JoinHandle<()>> {
 }
 
 async fn work(setup: Setup) {
-    let plan = setup.plan.clone();
-    let ctx = Rc::new(Context {
-        picker: ScenarioPicker::new(&plan.scenarios),
-        recorder: RefCell::new(Recorder::new(
-            plan.request_names.len(),
-            plan.scenarios.len(),
-        )),
-        schedule: setup.schedule.clone(),
-        stop: setup.stop.clone(),
-        abort: setup.abort.clone(),
-        active: Cell::new(0),
-        plan,
-    });
-    let mut users = JoinSet::new();
-    let users_total = ctx.plan.load.max_users();
-    for id in segment::users_of_share(setup.index as u32, setup.shares as u32, users_total) {
-        let vu = Vu::new(id, setup.seed, Client::new(setup.connector.clone()));
-        users.spawn_local(run_user(vu, ctx.clone()));
+    let ctx = Rc::new(Context::new(
+        setup.plan.clone(),
+        setup.schedule.clone(),
+        setup.stop.clone(),
+        setup.abort.clone(),
+    ));
+    let (index, shares) = (setup.index as u32, setup.shares as u32);
+    let mut tasks = JoinSet::new();
+    match &ctx.plan.load {
+        Load::Closed { .. } => {
+            let users = ctx.plan.load.max_users();
+            for id in segment::users_of_share(index, shares, users) {
+                let vu = Vu::new(id, setup.seed, Client::new(setup.connector.clone()));
+                tasks.spawn_local(run_user(vu, ctx.clone()));
+            }
+        }
+        Load::Open { .. } => {
+            let connector = setup.connector.clone();
+            let seed = setup.seed;
+            // This worker's n-th pool user has the global id index + n·shares.
+            let make_user =
+                move |n: u32| Vu::new(index + n * shares, seed, Client::new(connector.clone()));
+            let arrivals = open::run_arrivals(ctx.clone(), index, shares, seed, make_user);
+            tasks.spawn_local(arrivals);
+        }
     }
+    report_until_done(&setup, &ctx, tasks).await;
+}
+
+/// Reports once a second, aligned on the run's start, until every task has ended.
+async fn report_until_done(setup: &Setup, ctx: &Context, mut tasks: JoinSet<()>) {
     let second = Duration::from_secs(1);
     let mut ticks = interval_at(ctx.schedule.start + second, second);
     ticks.set_missed_tick_behavior(MissedTickBehavior::Skip);
+    let mut cpu = CpuMeter::start();
     let mut last_second = 0;
     loop {
         tokio::select! {
             tick = ticks.tick() => {
                 last_second = ctx.schedule.second_of(tick);
-                send(&setup, &ctx, last_second, false);
+                send(setup, ctx, last_second, cpu.share(), false);
             }
-            joined = users.join_next() => {
+            joined = tasks.join_next() => {
                 if joined.is_none() {
                     break;
                 }
             }
         }
     }
-    send(&setup, &ctx, last_second + 1, true);
+    send(setup, ctx, last_second + 1, cpu.share(), true);
 }
 
-fn send(setup: &Setup, ctx: &Context, second: u64, done: bool) {
+fn send(setup: &Setup, ctx: &Context, second: u64, cpu: Option<f64>, done: bool) {
     let snapshot = ctx.recorder.borrow_mut().take_snapshot();
     // The aggregator only goes away once every worker is done, so a failed send
     // means the run is being torn down and the numbers have nowhere to go.
@@ -117,6 +136,8 @@ fn send(setup: &Setup, ctx: &Context, second: u64, done: bool) {
         second,
         snapshot,
         active_users: ctx.active.get(),
+        waiting: ctx.waiting.get(),
+        cpu,
         done,
     });
 }

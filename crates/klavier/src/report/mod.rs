@@ -50,7 +50,7 @@ pub(crate) fn fixture() -> klavier_stats::Summary {
             }
         }
         let delta = recorder.take_snapshot();
-        timeseries.push(TimePoint::from_interval(second, 20, &delta));
+        timeseries.push(TimePoint::from_interval(second, 20, 0, &delta));
         total += &delta;
     }
     recorder.record_interrupted(2);
@@ -67,6 +67,8 @@ pub(crate) fn fixture() -> klavier_stats::Summary {
         seed: 42,
         stop_reason: StopReason::Completed,
         klavier_version: "0.1.0".into(),
+        open_model: false,
+        worker_cpu_peak: None,
     };
     let layout = Layout {
         requests: vec![

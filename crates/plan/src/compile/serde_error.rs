@@ -11,12 +11,6 @@ use crate::locate::Locator;
 const PLANNED: &[&str] = &[
     "client_cert",
     "client_key",
-    "ramp_up",
-    "stages",
-    "arrival_rate",
-    "max_users",
-    "think_time",
-    "scenario_think_time",
     "form",
     "expect",
     "extract",

@@ -4,32 +4,12 @@ use std::time::Duration;
 
 use serde_spanned::Spanned;
 
-use super::{non_negative, parse_duration, positive, positive_u32, Context, Overrides};
-use crate::plan::{Load, Timings};
+use super::{non_negative, parse_duration, positive, Context, Overrides};
+use crate::plan::Timings;
 use crate::profile::{DurationText, LoadProfile, TimingsProfile};
+use crate::think::Think;
 
-const DEFAULT_USERS: u32 = 10;
 const DEFAULT_GRACEFUL_STOP: Duration = Duration::from_secs(5);
-
-/// The workload model: a closed population of `users` (`--users` wins).
-pub(super) fn load(
-    profile: &LoadProfile,
-    overrides: &Overrides,
-    cx: &mut Context<'_>,
-) -> Option<Load> {
-    let users = match (overrides.users, &profile.users) {
-        (Some(users), _) => {
-            let users = std::num::NonZeroU32::new(users);
-            if users.is_none() {
-                cx.cli_error("--users", "users must be a positive integer, found 0");
-            }
-            users?
-        }
-        (None, Some(users)) => positive_u32(users, "load.users", cx)?,
-        (None, None) => std::num::NonZeroU32::new(DEFAULT_USERS)?,
-    };
-    Some(Load::Closed { users })
-}
 
 /// The run's seed (`--seed` wins); `None` when nobody chose one.
 pub(super) fn seed(
@@ -45,12 +25,20 @@ pub(super) fn seed(
 }
 
 /// The timing rules (`--duration` wins over the profile's duration).
+/// `staged` is how long the load's stages last: the duration when none is written.
 pub(super) fn compile(
     profile: &TimingsProfile,
     overrides: &Overrides,
+    staged: Option<Duration>,
     cx: &mut Context<'_>,
 ) -> Option<Timings> {
-    let duration = duration(profile, overrides, cx);
+    let duration = duration(profile, overrides, staged, cx);
+    let think_time = think(profile.think_time.as_ref(), "timings.think_time", cx);
+    let scenario_think_time = think(
+        profile.scenario_think_time.as_ref(),
+        "timings.scenario_think_time",
+        cx,
+    );
     let min_scenario_interval = millis(
         profile.min_scenario_interval_ms.as_ref(),
         "timings.min_scenario_interval_ms",
@@ -70,12 +58,15 @@ pub(super) fn compile(
         min_scenario_interval: min_scenario_interval?,
         min_request_interval: min_request_interval?,
         graceful_stop: graceful_stop?,
+        think_time: think_time?,
+        scenario_think_time: scenario_think_time?,
     })
 }
 
 fn duration(
     profile: &TimingsProfile,
     overrides: &Overrides,
+    staged: Option<Duration>,
     cx: &mut Context<'_>,
 ) -> Option<Duration> {
     let in_file = match (&profile.test_duration_seconds, &profile.duration) {
@@ -101,13 +92,14 @@ fn duration(
             None
         }
         Some(duration) => Some(duration),
+        None if !written && staged.is_some() => staged,
         None if !written => {
             let span = cx.span_of("timings");
             cx.error_help(
                 span,
                 "timings.test_duration_seconds",
                 "the test duration is not set",
-                "set [timings] test_duration_seconds or pass --duration",
+                "set [timings] test_duration_seconds, [load] stages, or pass --duration",
             );
             None
         }
@@ -137,5 +129,24 @@ fn millis(value: Option<&Spanned<i64>>, field: &str, cx: &mut Context<'_>) -> Op
     match value {
         Some(value) => non_negative(value, field, cx).map(Duration::from_millis),
         None => Some(Duration::ZERO),
+    }
+}
+
+/// An optional think time: `Some(None)` when absent, `None` when invalid.
+fn think(
+    text: Option<&Spanned<String>>,
+    field: &str,
+    cx: &mut Context<'_>,
+) -> Option<Option<Think>> {
+    let Some(text) = text else {
+        return Some(None);
+    };
+    match Think::parse(text.get_ref()) {
+        Ok(think) => Some(Some(think)),
+        Err(message) => {
+            let help = r#"write "2s", "uniform(1s, 3s)", "exponential(2s)" or "normal(2s, 500ms)""#;
+            cx.error_help(text.span(), field, message, help);
+            None
+        }
     }
 }

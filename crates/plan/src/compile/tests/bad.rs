@@ -113,7 +113,7 @@ fn cases() -> Vec<Case> {
             .says("duration and test_duration_seconds are both set"),
         case("no duration", format!("[target]\nbase_url = \"http://h\"\n{SCENARIO}"), (1, 1), "timings.test_duration_seconds")
             .says("the test duration is not set")
-            .helps("set [timings] test_duration_seconds or pass --duration"),
+            .helps("set [timings] test_duration_seconds, [load] stages, or pass --duration"),
         case("a negative interval", format!("{BASE}min_scenario_interval_ms = -1\n{SCENARIO}"), (5, 28), "timings.min_scenario_interval_ms")
             .says("min_scenario_interval_ms must be zero or more, found -1"),
         case("a typo in a key", with("wieght = 5\n", "path = \"/x\"\n"), (6, 1), "scenarios.s.wieght")
@@ -226,6 +226,7 @@ fn bad_overrides_are_reported_against_their_flag() {
         users: Some(0),
         duration: Some(std::time::Duration::ZERO),
         seed: None,
+        ..Default::default()
     };
     let found = problems_with(&format!("{BASE}{SCENARIO}"), &overrides);
     let fields: Vec<&str> = found.iter().map(|d| d.field.as_str()).collect();

@@ -1,15 +1,14 @@
 //! Profiles that compile, and what they compile to.
 
-use std::num::NonZeroU32;
 use std::time::Duration;
 
 use super::{plan, plan_with, BASE, DEMO, SCENARIO, SEED};
 use crate::compile::Overrides;
-use crate::plan::Load;
+use crate::load::Load;
 
 fn users(n: u32) -> Load {
     Load::Closed {
-        users: NonZeroU32::new(n).unwrap(),
+        users: crate::load::Ramp::constant(f64::from(n)),
     }
 }
 
@@ -172,6 +171,7 @@ fn overrides_win_over_the_profile() {
         users: Some(3),
         duration: Some(Duration::from_millis(1500)),
         seed: Some(7),
+        ..Default::default()
     };
     let plan = plan_with(
         &format!("{BASE}[load]\nusers = 50\nseed = 1\n{SCENARIO}"),

@@ -1,0 +1,174 @@
+//! Variables, data and correlation in profiles: what compiles into what, and every
+//! static-check error with its line and column.
+
+use std::path::PathBuf;
+
+use crate::compile::{compile, Overrides};
+use crate::data::{Per, Strategy};
+use crate::error::Diagnostic;
+use crate::plan::Plan;
+
+const HEAD: &str = r#"[target]
+base_url = "http://localhost:8080/api"
+[timings]
+test_duration_seconds = 5
+"#;
+
+/// A CSV of accounts in a fresh directory; returns its path.
+fn accounts_csv(tag: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("klavier-plan-{tag}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let path = dir.join("accounts.csv");
+    std::fs::write(&path, "username,password\nann,a1\nbob,b2\n").expect("write csv");
+    path
+}
+
+fn plan(source: &str) -> Plan {
+    compile(source, "t.toml", &Overrides::default()).unwrap_or_else(|e| panic!("{e}\n{source}"))
+}
+
+fn problems(source: &str) -> Vec<Diagnostic> {
+    problems_with(source, &Overrides::default())
+}
+
+fn problems_with(source: &str, overrides: &Overrides) -> Vec<Diagnostic> {
+    match compile(source, "t.toml", overrides) {
+        Ok(_) => panic!("compiled, but should not have:\n{source}"),
+        Err(e) => e.diagnostics().to_vec(),
+    }
+}
+
+/// The one diagnostic of `request` (TOML lines of one request, starting at line 7).
+fn one_problem(extra: &str, request: &str) -> Diagnostic {
+    let source = format!("{HEAD}{extra}[scenarios.s]\n[[scenarios.s.requests]]\n{request}");
+    let mut found = problems(&source);
+    assert_eq!(found.len(), 1, "{found:#?}");
+    found.remove(0)
+}
+
+#[test]
+fn a_journey_compiles_with_templates_checks_and_extractions() {
+    let csv = accounts_csv("good");
+    let source = format!(
+        r#"{HEAD}[variables]
+tenant = "acme"
+[data.accounts]
+file = "{}"
+strategy = "unique"
+per = "user"
+[scenarios.journey]
+[[scenarios.journey.requests]]
+method = "POST"
+path = "/login"
+json = {{ username = "{{{{ accounts.username }}}}", remember = true }}
+extract = {{ token = {{ json = "$.access_token" }}, sid = {{ header = "X-Sid" }} }}
+expect = {{ status = [200, 201], json = {{ "$.ok" = true }}, max_latency = "1s" }}
+[[scenarios.journey.requests]]
+path = "/t/{{{{ tenant }}}}/me"
+query = {{ q = "{{{{ token }}}}", page = 2 }}
+headers = {{ Authorization = "Bearer {{{{ token }}}}" }}
+[[scenarios.journey.requests]]
+path = "/plain"
+"#,
+        csv.display()
+    );
+    let plan = plan(&source);
+    let session = &plan.session;
+    assert_eq!(session.variables["tenant"].as_str(), Some("acme"));
+    assert_eq!(session.feeders[0].strategy, Strategy::Unique);
+    assert_eq!(session.feeders[0].per, Per::User);
+    assert!(session.cookies);
+    let requests = &plan.scenarios[0].requests;
+    let login = requests[0].dynamic.as_ref().expect("dynamic");
+    assert!(login.template.as_ref().is_some_and(|t| t.body.is_some()));
+    assert_eq!(login.extract.len(), 2);
+    assert_eq!(
+        session.check_names[requests[0].stat],
+        ["status", "json $.ok", "max_latency", "extract sid", "extract token"]
+    );
+    assert_eq!(login.check_slots, [0, 1, 2, 3, 4]);
+    let me = requests[1].dynamic.as_ref().expect("dynamic");
+    let template = me.template.as_ref().expect("templated");
+    assert!(template.uri.is_some());
+    assert_eq!(template.headers.len(), 1);
+    // Statistics group by the path as written, never the rendered one.
+    assert_eq!(requests[1].name, "GET /t/{{ tenant }}/me");
+    assert!(requests[2].dynamic.is_none(), "a plain request stays prebuilt");
+    assert!(plan.session.templates.len() >= 4);
+}
+
+#[test]
+fn a_form_without_variables_is_prebuilt() {
+    let source = format!(
+        "{HEAD}[scenarios.s]\n[[scenarios.s.requests]]\nmethod = \"POST\"\npath = \"/f\"\nform = {{ a = \"x y\", n = 1 }}\n"
+    );
+    let plan = plan(&source);
+    let request = &plan.scenarios[0].requests[0];
+    assert!(request.dynamic.is_none());
+    assert_eq!(&request.body[..], b"a=x+y&n=1");
+    assert_eq!(
+        request.headers[http::header::CONTENT_TYPE],
+        "application/x-www-form-urlencoded"
+    );
+}
+
+#[test]
+fn cookies_can_be_turned_off_and_vars_override() {
+    let source = format!(
+        "[target]\nbase_url = \"http://h\"\ncookies = false\n[timings]\nduration = \"1s\"\n[variables]\nx = \"a\"\n[scenarios.s]\n[[scenarios.s.requests]]\npath = \"/{{{{ x }}}}\"\n"
+    );
+    let overrides = Overrides {
+        variables: vec![("x".into(), "b".into()), ("y".into(), "c".into())],
+        ..Overrides::default()
+    };
+    let plan = compile(&source, "t.toml", &overrides).expect("compiles");
+    assert!(!plan.session.cookies);
+    assert_eq!(plan.session.variables["x"].as_str(), Some("b"));
+    assert_eq!(plan.session.variables["y"].as_str(), Some("c"));
+}
+
+#[test]
+fn every_static_check_names_line_column_and_field() {
+    let csv = accounts_csv("bad");
+    let data = format!("[data.accounts]\nfile = \"{}\"\n", csv.display());
+    let r = "scenarios.s.requests[0]";
+    #[rustfmt::skip]
+    let cases: Vec<(&str, String, &str, (usize, usize), String, &str)> = vec![
+        // (why, extra tables, request, (line, column), field, message start)
+        ("undefined variable", String::new(), "path = \"/u/{{ idd }}\"\n", (7, 16), format!("{r}.path"), "undefined variable \"idd\""),
+        ("syntax error", String::new(), "path = \"/u/{{ id \"\n", (7, 12), format!("{r}.path"), "template syntax error"),
+        ("unknown column", data.clone(), "path = \"/u/{{ accounts.email }}\"\n", (9, 25), format!("{r}.path"), "feeder \"accounts\" has no column \"email\""),
+        ("unknown filter", String::new(), "path = \"/u/{{ vu | shout }}\"\n", (7, 21), format!("{r}.path"), "unknown filter \"shout\""),
+        ("unset env", String::new(), "path = \"/{{ env('KLAVIER_NEVER_SET_X') }}\"\n", (7, 18), format!("{r}.path"), "environment variable \"KLAVIER_NEVER_SET_X\" is not set"),
+        ("header template", String::new(), "path = \"/\"\nheaders = { A = \"{{ nope }}\" }\n", (8, 21), format!("{r}.headers.A"), "undefined variable \"nope\""),
+        ("bad strategy", format!("{data}strategy = \"shuffled\"\n"), "path = \"/\"\n", (7, 12), "data.accounts.strategy".into(), "\"shuffled\" is not one of"),
+        ("missing file", "[data.accounts]\nfile = \"nope.csv\"\n".into(), "path = \"/\"\n", (6, 8), "data.accounts.file".into(), "nope.csv: cannot read"),
+        ("no file", "[data.accounts]\nper = \"user\"\n".into(), "path = \"/\"\n", (6, 1), "data.accounts".into(), "the feeder has no file"),
+        ("two sources", String::new(), "path = \"/\"\nextract = { t = { json = \"$.a\", header = \"X\" } }\n", (8, 15), format!("{r}.extract.t"), "give exactly one of json, regex or header"),
+        ("bad jsonpath", String::new(), "path = \"/\"\nextract = { t = { json = \"a.b\" } }\n", (8, 26), format!("{r}.extract.t.json"), "invalid JSONPath \"a.b\""),
+        ("bad regex", String::new(), "path = \"/\"\nextract = { t = { regex = \"(\" } }\n", (8, 27), format!("{r}.extract.t.regex"), "invalid regular expression"),
+        ("bad group", String::new(), "path = \"/\"\nextract = { t = { regex = \"a(b)\", group = 2 } }\n", (8, 43), format!("{r}.extract.t.group"), "group 2 does not exist"),
+        ("builtin as variable", String::new(), "path = \"/\"\nextract = { vu = { header = \"X\" } }\n", (8, 16), format!("{r}.extract.vu"), "\"vu\" is a built-in name"),
+        ("bad status", String::new(), "path = \"/\"\nexpect = { status = \"ok\" }\n", (8, 21), format!("{r}.expect.status"), "status must be a status code"),
+        ("bad max_latency", String::new(), "path = \"/\"\nexpect = { max_latency = \"fast\" }\n", (8, 26), format!("{r}.expect.max_latency"), "\"fast\" is not a duration"),
+        ("bad variable name", "[variables]\n\"a-b\" = 1\n".into(), "path = \"/\"\n", (6, 1), "variables.a-b".into(), "\"a-b\" is not a valid variable name"),
+    ];
+    for (why, extra, request, at, field, message) in cases {
+        let d = one_problem(&extra, request);
+        assert_eq!((d.line, d.column), at, "{why}: {d}");
+        assert_eq!(d.field, field, "{why}: {d}");
+        assert!(d.message.contains(message), "{why}: {d}");
+    }
+}
+
+#[test]
+fn a_bad_var_override_is_a_command_line_error() {
+    let source = format!("{HEAD}[scenarios.s]\n[[scenarios.s.requests]]\npath = \"/\"\n");
+    let overrides = Overrides {
+        variables: vec![("1x".into(), "v".into())],
+        ..Overrides::default()
+    };
+    let found = problems_with(&source, &overrides);
+    assert_eq!(found[0].field, "--var");
+    assert!(found[0].message.contains("not a valid variable name"));
+}
