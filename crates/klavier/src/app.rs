@@ -26,7 +26,7 @@ pub fn main(cli: Cli) -> anyhow::Result<()> {
         Command::Run(args) => run(args),
         Command::Check(args) => check(args),
         Command::Demo(args) => demo(args),
-        Command::Target(args) => target::run_forever(args.addr),
+        Command::Target(args) => target::run_forever(args.addr, args.stall),
     }
 }
 

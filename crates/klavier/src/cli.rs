@@ -72,6 +72,10 @@ pub struct TargetArgs {
     /// Address to listen on.
     #[arg(long, default_value = "127.0.0.1:8080")]
     pub addr: SocketAddr,
+    /// Hold every response for STALL at the start of every PERIOD, e.g. 200ms/1s (a
+    /// server pausing for garbage collection), to see what each load model reports.
+    #[arg(long, value_name = "STALL/PERIOD")]
+    pub stall: Option<crate::target::Stall>,
 }
 
 /// Values that replace the profile's.

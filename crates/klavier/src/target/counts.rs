@@ -9,6 +9,7 @@ use bytes::Bytes;
 use hyper::Method;
 
 use super::accounts::Accounts;
+use super::stall::StallSwitch;
 use super::timing::{Timing, TimingReport};
 
 /// Distinct `METHOD path` keys kept before further new paths are folded into
@@ -34,6 +35,8 @@ pub struct TargetState {
     /// Sessions of the user-journey endpoints.
     accounts: Accounts,
     filler: Bytes,
+    /// Holds responses for a moment every period, when switched on.
+    pub stall: StallSwitch,
 }
 
 /// Counts keyed by method, then path, so a lookup borrows the request's `&str` and
@@ -54,6 +57,7 @@ impl TargetState {
             timing: Mutex::new(Timing::new()),
             accounts: Accounts::default(),
             filler: Bytes::from(filler),
+            stall: StallSwitch::default(),
         }
     }
 

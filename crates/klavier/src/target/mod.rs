@@ -32,6 +32,7 @@ mod body;
 mod counts;
 mod routes;
 mod server;
+mod stall;
 #[cfg(test)]
 mod tests;
 mod timing;
@@ -49,6 +50,7 @@ pub use accounts::{Accounts, AccountsReport, EXPECT_USER};
 pub use counts::{TargetState, MAX_KEYS, OVERFLOW_KEY};
 pub use routes::{ECHO_MAX_BODY, MAX_BYTES, MAX_DELAY_MS};
 pub use server::{listen, serve, serve_connection, serve_connection_until, SHUTDOWN_GRACE};
+pub use stall::{Stall, StallSwitch};
 pub use timing::{Percentiles, TimingReport};
 
 /// A target serving on its own OS thread with a current-thread tokio runtime.
@@ -144,12 +146,13 @@ pub fn base_url(addr: SocketAddr) -> String {
 
 /// `klavier target`: serve `addr` on this thread until Ctrl-C or SIGTERM, announcing
 /// `klavier target listening on http://ADDR` on stdout, then print the counts table.
-pub fn run_forever(addr: SocketAddr) -> anyhow::Result<()> {
+pub fn run_forever(addr: SocketAddr, stall: Option<Stall>) -> anyhow::Result<()> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .context("starting the target's runtime")?;
     let state = Arc::new(TargetState::new());
+    state.stall.set(stall);
     runtime.block_on(serve_until_signal(addr, state.clone()))?;
     write_counts(&state.counts(), &mut io::stdout().lock()).context("printing the counts")
 }

@@ -111,6 +111,9 @@ pub(crate) async fn handle(
     if counted {
         state.record(request.method(), request.uri().path());
     }
+    if counted {
+        state.stall.wait().await;
+    }
     let response = match route {
         Route::Echo => echo(request).await,
         Route::Journey(journey) => answer_journey(journey, request, &state).await,
