@@ -25,6 +25,8 @@ pub struct Progress {
     pub total_failures: u64,
     /// 99th percentile response time within this second.
     pub p99: Duration,
+    /// True in the open model (arrivals at a rate).
+    pub open_model: bool,
 }
 
 /// What the aggregator hands back when every worker is done.
@@ -60,6 +62,7 @@ pub async fn collect(
             total_requests: merger.total.requests(),
             total_failures: merger.total.failures(),
             p99: delta.response_time_quantile(0.99),
+            open_model: matches!(schedule.load(), klavier_plan::Load::Open { .. }),
         });
     };
     loop {

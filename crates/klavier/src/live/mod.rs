@@ -63,14 +63,21 @@ pub fn render(p: &Progress) -> String {
     };
     let second = point.second;
     let phase = if second > planned { " stopping" } else { "" };
-    format!(
+    let mut line = format!(
         "[{second:>width$}s/{planned}s{phase}] users {} | {} req/s | failures {} ({failure_share:.1}%) | p99 {} | total {}",
         point.users,
         point.requests,
         p.total_failures,
         short_duration(p.p99),
         p.total_requests,
-    )
+    );
+    if p.open_model {
+        line.push_str(&format!(
+            " | arrivals {}/s, waiting {}, dropped {}",
+            point.arrivals, point.waiting, point.dropped
+        ));
+    }
+    line
 }
 
 /// A duration in the unit that suits it: `812µs`, `12.3ms`, `1.20s`.

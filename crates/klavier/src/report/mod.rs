@@ -5,6 +5,7 @@
 //! ended or from a result file read back later.
 
 mod json;
+mod shape;
 mod text;
 mod units;
 

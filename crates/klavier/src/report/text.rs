@@ -7,6 +7,7 @@
 
 use std::io::{self, Write};
 
+use super::shape;
 use super::units::{byte_size, micros, percent, rate, seconds};
 use klavier_stats::{
     is_success_status, FailureKind, LatencyStats, RequestSummary, ScenarioSummary, StopReason,
@@ -20,7 +21,17 @@ const MAX_NAME: usize = 48;
 pub fn write_text(summary: &Summary, out: &mut impl Write) -> io::Result<()> {
     write_header(summary, out)?;
     writeln!(out)?;
-    write!(out, "{}", request_table(summary))?;
+    write!(
+        out,
+        "{}",
+        request_table(summary, "Requests", |r| &r.response_time)
+    )?;
+    if summary.model == "open" {
+        // Beside what users saw, what the server took once it had the request.
+        writeln!(out)?;
+        let service = request_table(summary, "Service time", |r| &r.service_time);
+        write!(out, "{service}")?;
+    }
     if !summary.scenarios.is_empty() {
         writeln!(out)?;
         write!(out, "{}", scenario_table(summary))?;
@@ -30,16 +41,14 @@ pub fn write_text(summary: &Summary, out: &mut impl Write) -> io::Result<()> {
         write_errors,
         write_transfer,
         write_graceful_stop,
+        shape::write_arrivals,
+        shape::write_generator,
     ] {
         writeln!(out)?;
         section(summary, out)?;
     }
     writeln!(out)?;
-    writeln!(
-        out,
-        "Latency is response time: from each request's intended start to the last byte of its \
-         response.\nTransport failures are counted, not timed."
-    )?;
+    shape::write_latency_note(summary, out)?;
     out.flush()
 }
 
@@ -93,8 +102,8 @@ fn latency_cells(l: &LatencyStats, timed: bool) -> Vec<String> {
     values.into_iter().map(micros).collect()
 }
 
-fn request_table(s: &Summary) -> Table {
-    let mut headers = vec!["Requests", "count", "rate"];
+fn request_table(s: &Summary, title: &str, latency: fn(&RequestSummary) -> &LatencyStats) -> Table {
+    let mut headers = vec![title, "count", "rate"];
     headers.extend(LATENCY_HEADERS);
     headers.push("failures");
     let mut table = Table::new(&headers);
@@ -105,7 +114,7 @@ fn request_table(s: &Summary) -> Table {
             rate(r.rate_per_second),
         ];
         let timed = r.count > r.errors.values().sum::<u64>();
-        cells.extend(latency_cells(&r.response_time, timed));
+        cells.extend(latency_cells(latency(r), timed));
         cells.push(failures(r.failures, r.count));
         cells
     };

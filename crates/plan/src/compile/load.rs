@@ -45,11 +45,14 @@ fn is_open(profile: &LoadProfile, overrides: &Overrides) -> bool {
 }
 
 fn closed(profile: &LoadProfile, overrides: &Overrides, cx: &mut Context<'_>) -> Option<Load> {
+    // `--users` may switch an open-model profile to the closed model: its open-model
+    // keys are then ignored rather than reported.
+    let from_cli = overrides.users.is_some();
     for (key, value) in [
         ("max_users", profile.max_users.as_ref().map(Spanned::span)),
         ("arrivals", profile.arrivals.as_ref().map(Spanned::span)),
     ] {
-        if let Some(span) = value {
+        if let Some(span) = value.filter(|_| !from_cli) {
             let help = "set [load] arrival_rate (or pass --rate) for the open model";
             let message = format!("{key} belongs to the open model (arrival_rate)");
             cx.error_help(span, format!("load.{key}"), message, help);
