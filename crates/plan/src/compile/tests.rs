@@ -3,6 +3,7 @@
 mod bad;
 mod fuzz;
 mod good;
+mod load;
 
 use super::{compile, Overrides};
 use crate::error::Diagnostic;
