@@ -6,7 +6,6 @@ use std::time::Duration;
 
 use klavier_stats::{Snapshot, StopReason, TimePoint};
 use tokio::sync::mpsc::UnboundedReceiver;
-use tokio::time::Instant;
 
 use super::control::Controller;
 use super::schedule::Schedule;
@@ -79,9 +78,11 @@ pub async fn collect(
     for (point, delta) in merger.flush() {
         emit(&merger, point, &delta);
     }
+    // Every user can be done before the deadline (stages down to zero users, an
+    // arrival rate down to zero): the run then covered its whole planned span.
     let (stopped, stop_reason) = controller
         .stopped_at()
-        .unwrap_or((Instant::now(), StopReason::Completed));
+        .unwrap_or((schedule.deadline, StopReason::Completed));
     Collected {
         elapsed: stopped.saturating_duration_since(schedule.start),
         stop_reason,

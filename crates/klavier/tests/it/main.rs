@@ -10,3 +10,4 @@ mod run;
 mod signals;
 mod support;
 mod tls;
+mod traffic;
