@@ -7,7 +7,7 @@ use klavier_stats::Summary;
 
 use super::units::{micros, percent, rate};
 
-/// Arrivals started, dropped and how long they waited (open model only).
+/// Arrivals started, dropped and how long they waited (open model; nothing otherwise).
 pub(super) fn write_arrivals<W: Write>(s: &Summary, out: &mut W) -> io::Result<()> {
     let Some(a) = &s.arrivals else {
         return Ok(());

@@ -41,11 +41,14 @@ pub fn write_text(summary: &Summary, out: &mut impl Write) -> io::Result<()> {
         write_errors,
         write_transfer,
         write_graceful_stop,
-        shape::write_arrivals,
         shape::write_generator,
     ] {
         writeln!(out)?;
         section(summary, out)?;
+    }
+    if summary.arrivals.is_some() {
+        writeln!(out)?;
+        shape::write_arrivals(summary, out)?;
     }
     writeln!(out)?;
     shape::write_latency_note(summary, out)?;
