@@ -177,7 +177,9 @@ impl Ramp {
             if holds(piece.level_at(start)) {
                 return Some(seconds(start));
             }
-            if let Some(t) = piece.crossing(level).filter(|&t| t >= start) {
+            // A jump (zero-length stage) takes effect at the next piece's start.
+            let jump = piece.to <= piece.from;
+            if let Some(t) = piece.crossing(level).filter(|&t| t >= start && !jump) {
                 // At the crossing itself the level equals the threshold: a strict test
                 // ("below") holds only just after it.
                 let t = if holds(piece.level_at(t)) {

@@ -151,7 +151,7 @@ async fn serve_arrivals<T: Transport>(mut vu: Vu<T>, ctx: Rc<Context>, pool: Rc<
         ctx.recorder.borrow_mut().record_arrival(wait);
         ctx.active.set(ctx.active.get() + 1);
         let scenario = vu.pick(&ctx.picker);
-        let end = run_iteration(&mut vu, scenario, &ctx, due).await;
+        let end = run_iteration(&mut vu, scenario, &ctx, due, None).await;
         record_iteration(&ctx, scenario, due, &end);
         ctx.active.set(ctx.active.get() - 1);
         if matches!(end, IterationEnd::Aborted) {

@@ -514,3 +514,21 @@ async fn arrivals_wait_for_a_free_user_and_drop_when_the_queue_is_full() {
         "a queued arrival waited for a user"
     );
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_user_the_ramp_down_removes_gets_the_graceful_stop_to_finish() {
+    // One user for 2 s, then none; each request takes 10 s and the graceful stop is 1 s:
+    // the request sent at 0 s is cut off at 3 s and counted as interrupted, not failed.
+    let load = r#"stages = [{ duration = "0s", users = 1 }, { duration = "2s", users = 1 }, { duration = "0s", users = 0 }]"#;
+    let plan = plan_with_load(
+        "test_duration_seconds = 10\ngraceful_stop = \"1s\"",
+        load,
+        ONE_REQUEST,
+    );
+    let started = Instant::now();
+    let run = simulate(plan, Duration::from_secs(10), 1).await;
+    assert_eq!(times_of(&run.sent, 0), vec![0]);
+    assert_eq!(run.total.requests(), 0);
+    assert_eq!(run.total.total().interrupted(), 1);
+    assert_eq!(Instant::now() - started, Duration::from_secs(3));
+}

@@ -159,10 +159,12 @@ async fn run_while_active<T: Transport>(
     while !ctx.stopped() && present() {
         let scenario = vu.pick(&ctx.picker);
         let began = Instant::now();
-        let end = run_iteration(vu, scenario, ctx, began).await;
+        // A user the ramp-down removes finishes its scenario within the graceful stop.
+        let cutoff = departure.map(|at| at + ctx.schedule.graceful_stop);
+        let end = run_iteration(vu, scenario, ctx, began, cutoff).await;
         record_iteration(ctx, scenario, began, &end);
         if matches!(end, IterationEnd::Aborted) {
-            return true;
+            return ctx.abort.is_cancelled();
         }
         // The longer of the minimum interval (start to start) and the think time (end to start).
         let paced = began + ctx.plan.timings.min_scenario_interval;
@@ -191,11 +193,15 @@ pub(super) fn record_iteration(ctx: &Context, scenario: usize, began: Instant, e
 /// Sends the requests of scenario `index` in order. `intended` is when the first request
 /// was meant to start: its response time is measured from there, so time an arrival
 /// spent waiting for a free user (open model) is not hidden.
+///
+/// A request still in flight at `cutoff` (if any) or at the end of the graceful stop is
+/// cut off and counted as interrupted.
 pub(super) async fn run_iteration<T: Transport>(
     vu: &mut Vu<T>,
     index: usize,
     ctx: &Context,
     mut intended: Instant,
+    cutoff: Option<Instant>,
 ) -> IterationEnd {
     let scenario = &ctx.plan.scenarios[index];
     let timings = &ctx.plan.timings;
@@ -210,9 +216,16 @@ pub(super) async fn run_iteration<T: Transport>(
             return IterationEnd::Cut;
         }
         let sent = Instant::now();
+        let cut_off = async {
+            match cutoff {
+                Some(at) => sleep_until(at).await,
+                None => std::future::pending().await,
+            }
+        };
         let exchanged = tokio::select! {
             biased;
             _ = ctx.abort.cancelled() => None,
+            _ = cut_off => None,
             exchanged = vu.transport.send(request) => Some(exchanged),
         };
         let mut recorder = ctx.recorder.borrow_mut();

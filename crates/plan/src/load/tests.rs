@@ -190,3 +190,30 @@ fn users_at_rounds_down_to_whole_users() {
     assert_eq!(load.users_at(secs(45.0)), 100);
     assert_eq!(load.max_users(), 100);
 }
+
+#[test]
+fn a_jump_up_is_not_a_fall_below() {
+    // 0 → 1 user at once, hold 2 s, then 0 at once: user 0 leaves at 2 s, not at the jump up.
+    let ramp = Ramp::new(
+        0.0,
+        vec![
+            Stage {
+                duration: Duration::ZERO,
+                target: 1.0,
+            },
+            Stage {
+                duration: secs(2.0),
+                target: 1.0,
+            },
+            Stage {
+                duration: Duration::ZERO,
+                target: 0.0,
+            },
+        ],
+    );
+    assert_eq!(
+        ramp.first_at_or_above(1.0, Duration::ZERO),
+        Some(Duration::ZERO)
+    );
+    assert_eq!(ramp.first_below(1.0, Duration::ZERO), Some(secs(2.0)));
+}
