@@ -1,7 +1,7 @@
 //! Klavier profiles, from TOML text to a validated [`Plan`].
 //!
 //! Pure and synchronous: the only I/O is reading the profile file it is given.
-//! [`load`] reads a file, [`compile`] takes its text; both apply command-line
+//! [`load()`] reads a file, [`compile`] takes its text; both apply command-line
 //! [`Overrides`] and either return a plan the engine can run without further checks, or a
 //! [`ProfileError`] listing every problem as `{path}:{line}:{column}: {field}: {message}`
 //! (plus a `  help:` line where there is a fix to suggest). `Display` on a [`Plan`] describes
