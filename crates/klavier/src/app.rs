@@ -68,6 +68,7 @@ fn overrides(args: &OverrideArgs) -> Overrides {
         ramp_up: args.ramp_up,
         stages: args.stages.iter().map(|s| (s.duration, s.target)).collect(),
         rate: args.rate,
+        variables: args.vars.clone(),
     }
 }
 
@@ -102,7 +103,8 @@ fn execute(plan: Plan, output: &OutputArgs) -> anyhow::Result<()> {
         open_model: matches!(plan.load, klavier_plan::Load::Open { .. }),
         worker_cpu_peak: result.worker_cpu_peak,
     };
-    let summary = Summary::build(&info, &layout(&plan), &result.total, result.timeseries);
+    let mut summary = Summary::build(&info, &layout(&plan), &result.total, result.timeseries);
+    summary.name_checks(&plan.session.check_names);
     let json_result = output
         .json
         .as_deref()

@@ -105,6 +105,17 @@ pub struct OverrideArgs {
     /// (replaces `[load] arrival_rate`).
     #[arg(long, value_name = "PER_SECOND", value_parser = parse_rate)]
     pub rate: Option<f64>,
+    /// A template variable, repeatable: --var tenant=acme (replaces or adds to
+    /// `[variables]`).
+    #[arg(long = "var", value_name = "NAME=VALUE", value_parser = parse_var)]
+    pub vars: Vec<(String, String)>,
+}
+
+fn parse_var(text: &str) -> Result<(String, String), String> {
+    let (name, value) = text
+        .split_once('=')
+        .ok_or_else(|| "expected NAME=VALUE, e.g. --var tenant=acme".to_owned())?;
+    Ok((name.trim().to_owned(), value.to_owned()))
 }
 
 /// One `--stage DURATION:TARGET`.

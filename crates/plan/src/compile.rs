@@ -5,12 +5,15 @@
 //! at the first. Then every rule is checked and *every* broken one reported, each pointing
 //! at the text that breaks it.
 
+mod correlation;
 mod headers;
 mod load;
 mod request;
 mod scenarios;
 mod serde_error;
+mod session;
 mod target;
+mod templated;
 mod timings;
 
 #[cfg(test)]
@@ -39,6 +42,8 @@ pub struct Overrides {
     pub duration: Option<Duration>,
     /// `--seed`: replaces `[load] seed`.
     pub seed: Option<u64>,
+    /// `--var name=value`: replaces or adds `[variables]` entries.
+    pub variables: Vec<(String, String)>,
     /// `--ramp-up`: replaces `[load] ramp_up` (closed model).
     pub ramp_up: Option<Duration>,
     /// `--stage DURATION:TARGET`, repeated: replaces `[load] stages`; targets are users,
@@ -67,7 +72,12 @@ pub fn compile(
     let seed = timings::seed(&profile.load, overrides, &mut cx);
     let staged = load.as_ref().map(staged_duration).unwrap_or_default();
     let timings = timings::compile(&profile.timings, overrides, staged, &mut cx);
-    let compiled = scenarios::compile(profile.scenarios.as_ref(), &target, &mut cx);
+    let session = session::prepare(&profile, overrides, &mut cx);
+    let mut compiled = scenarios::compile(profile.scenarios.as_ref(), &target, &mut cx);
+    let session = match compiled.as_mut() {
+        Some(c) => session::finish(session, &mut c.scenarios, c.request_names.len(), &mut cx),
+        None => session,
+    };
     match (target.target, load, timings, compiled) {
         (Some(target), Some(load), Some(timings), Some(compiled)) if cx.diagnostics.is_empty() => {
             Ok(Plan {
@@ -78,6 +88,7 @@ pub fn compile(
                 timings,
                 load,
                 seed,
+                session: std::sync::Arc::new(session),
             })
         }
         _ => Err(cx.into_error()),
@@ -155,6 +166,7 @@ struct Context<'a> {
     path: &'a Path,
     locator: Locator,
     diagnostics: Vec<Diagnostic>,
+    templating: templated::Templating,
 }
 
 impl<'a> Context<'a> {
@@ -164,6 +176,7 @@ impl<'a> Context<'a> {
             path,
             locator: Locator::new(source),
             diagnostics: Vec::new(),
+            templating: templated::Templating::default(),
         }
     }
 

@@ -33,6 +33,7 @@ pub mod checks;
 mod compile;
 pub mod data;
 mod describe;
+pub mod dynamic;
 mod error;
 pub mod extract;
 pub mod load;
@@ -45,6 +46,7 @@ pub mod template;
 mod think;
 
 pub use compile::{compile, load, Overrides};
+pub use dynamic::{Dynamic, SessionPlan};
 pub use error::{Diagnostic, ProfileError};
 pub use load::{Arrivals, Load, Ramp, Stage};
 pub use pick::ScenarioPicker;

@@ -5,11 +5,15 @@ use std::num::NonZeroU32;
 use std::path::PathBuf;
 use std::time::Duration;
 
+use std::sync::Arc;
+
 use bytes::Bytes;
 
 use crate::load::Load;
 use crate::think::Think;
 use http::{HeaderMap, Method, Uri};
+
+use crate::dynamic::{Dynamic, SessionPlan};
 
 /// A compiled profile, ready to run.
 #[derive(Debug, Clone)]
@@ -32,6 +36,8 @@ pub struct Plan {
     /// `None` when neither the profile (`[load] seed`) nor `--seed` chose one: the app then
     /// draws a seed and should print it, so the run can be repeated.
     pub seed: Option<u64>,
+    /// Variables, feeders, templates, cookies and check names.
+    pub session: Arc<SessionPlan>,
 }
 
 /// The system under test.
@@ -112,4 +118,6 @@ pub struct Request {
     pub headers: HeaderMap,
     /// Request body (empty when none).
     pub body: Bytes,
+    /// Templates, checks and extractions; `None` for a request sent exactly as prebuilt.
+    pub dynamic: Option<Arc<Dynamic>>,
 }

@@ -13,6 +13,10 @@ use std::fmt;
 use serde::de::{self, Deserialize, Deserializer, Visitor};
 use serde_spanned::Spanned;
 
+pub(crate) mod correlation;
+
+use correlation::{DataProfile, ExpectProfile, ExtractProfile};
+
 /// The whole file. Tables are keyed by name in a `BTreeMap` (sorted by name); `compile`
 /// restores file order from spans.
 #[derive(Debug, Default, serde::Deserialize)]
@@ -25,6 +29,10 @@ pub(crate) struct Profile {
     #[serde(default)]
     pub timings: TimingsProfile,
     pub scenarios: Option<BTreeMap<String, ScenarioProfile>>,
+    /// `[variables]`: template constants.
+    pub variables: Option<BTreeMap<String, toml::Value>>,
+    /// `[data.NAME]`: feeders.
+    pub data: Option<BTreeMap<String, DataProfile>>,
 }
 
 /// Header names to values, as written.
@@ -40,6 +48,7 @@ pub(crate) struct TargetProfile {
     pub insecure: Option<Spanned<bool>>,
     pub ca_file: Option<Spanned<String>>,
     pub http: Option<Spanned<String>>,
+    pub cookies: Option<Spanned<bool>>,
 }
 
 /// `[load]`.
@@ -100,6 +109,10 @@ pub(crate) struct RequestProfile {
     pub body: Option<Spanned<String>>,
     /// Any TOML value, sent as JSON.
     pub json: Option<toml::Value>,
+    /// Form fields, sent form-urlencoded.
+    pub form: Option<BTreeMap<String, toml::Value>>,
+    pub extract: Option<BTreeMap<String, ExtractProfile>>,
+    pub expect: Option<ExpectProfile>,
 }
 
 /// A human-readable duration (`"30s"`, `"1m30s"`), kept as text: parsing it is

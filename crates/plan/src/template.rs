@@ -105,6 +105,40 @@ impl Text {
     }
 }
 
+impl Text {
+    /// The whole text when it has no template (e.g. a `form` body without variables).
+    pub fn as_literal(&self) -> Option<String> {
+        let mut out = String::new();
+        for piece in &self.pieces {
+            match piece {
+                Piece::Literal(text) => out.push_str(text),
+                Piece::Template { .. } => return None,
+            }
+        }
+        Some(out)
+    }
+}
+
+/// The templated parts of a request; everything else is in its prebuilt form.
+#[derive(Debug, Clone, Default)]
+pub struct RequestTemplate {
+    /// The absolute URI (scheme, authority, path and query), when any of it is templated.
+    pub uri: Option<Text>,
+    /// Header values with templates; they replace the prebuilt values of the same name.
+    pub headers: Vec<(http::HeaderName, Text)>,
+    /// The body, when templated.
+    pub body: Option<Text>,
+}
+
+impl RequestTemplate {
+    /// Whether any part needs rendering.
+    pub fn is_templated(&self) -> bool {
+        self.uri.is_some()
+            || !self.headers.is_empty()
+            || self.body.as_ref().is_some_and(Text::is_templated)
+    }
+}
+
 /// What a template may refer to, for the static checks.
 #[derive(Debug, Clone, Default)]
 pub struct Scope {

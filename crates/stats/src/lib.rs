@@ -47,6 +47,7 @@
 //! ```
 
 mod arrivals;
+mod checks;
 mod histogram;
 mod recorder;
 mod sample;
@@ -57,6 +58,7 @@ mod time;
 pub use hdrhistogram::Histogram;
 
 pub use arrivals::ArrivalStats;
+pub use checks::CheckStats;
 pub use histogram::{
     clamp_us, decode_histogram, encode_histogram, merge_into, new_histogram, record_latency,
     recorded_values, HistogramDecodeError, HIGHEST_US, LOWEST_US, SIGNIFICANT_DIGITS,

@@ -33,6 +33,34 @@ impl Recorder {
         self.current.request_mut(request).record(sample);
     }
 
+    /// Records the checks of a response of row `request`: the row's check indices that
+    /// failed (empty when all passed).
+    #[inline]
+    pub fn record_checks(&mut self, request: usize, failed: &[usize]) {
+        self.current
+            .request_mut(request)
+            .checks_mut()
+            .record(failed);
+    }
+
+    /// Records a request of row `request` that was not sent because a variable it needs
+    /// was unset or a template failed to render.
+    pub fn record_skipped(&mut self, request: usize) {
+        self.current
+            .request_mut(request)
+            .checks_mut()
+            .record_skipped();
+    }
+
+    /// Records a response of row `request` whose status of 400 or more `expect.status`
+    /// listed, so it is not a failure.
+    pub fn record_accepted(&mut self, request: usize) {
+        self.current
+            .request_mut(request)
+            .checks_mut()
+            .record_accepted();
+    }
+
     /// Records a request cut off at the end of the grace period: not a failure,
     /// counted apart from completed requests.
     pub fn record_interrupted(&mut self, request: usize) {

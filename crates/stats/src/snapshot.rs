@@ -5,6 +5,7 @@ use std::ops::AddAssign;
 use hdrhistogram::Histogram;
 
 use crate::arrivals::ArrivalStats;
+use crate::checks::CheckStats;
 use crate::histogram::{merge_into, new_histogram, record_latency};
 use crate::sample::{is_success_status, FailureKind, Outcome, Sample};
 use std::time::Duration;
@@ -79,6 +80,7 @@ pub struct RequestStats {
     bytes_received: u64,
     interrupted: u64,
     in_grace: u64,
+    checks: CheckStats,
 }
 
 impl Default for RequestStats {
@@ -92,6 +94,7 @@ impl Default for RequestStats {
             bytes_received: 0,
             interrupted: 0,
             in_grace: 0,
+            checks: CheckStats::default(),
         }
     }
 }
@@ -148,9 +151,19 @@ impl RequestStats {
         self.status.total() + self.transport_failures()
     }
 
-    /// Transport failures plus responses with a status outside `200..=399`.
+    /// Transport failures plus responses with a status outside `200..=399`, less those
+    /// `expect.status` accepted.
     pub fn failures(&self) -> u64 {
-        self.status.failures() + self.transport_failures()
+        (self.status.failures() + self.transport_failures()).saturating_sub(self.checks.accepted())
+    }
+
+    /// Outcomes of the row's checks (`expect`, `extract`) and its skipped requests.
+    pub fn checks(&self) -> &CheckStats {
+        &self.checks
+    }
+
+    pub(crate) fn checks_mut(&mut self) -> &mut CheckStats {
+        &mut self.checks
     }
 
     /// Bytes written for these requests.
@@ -182,6 +195,7 @@ impl RequestStats {
         self.bytes_received = 0;
         self.interrupted = 0;
         self.in_grace = 0;
+        self.checks.reset();
     }
 }
 
@@ -199,6 +213,7 @@ impl AddAssign<&RequestStats> for RequestStats {
         self.bytes_received += other.bytes_received;
         self.interrupted += other.interrupted;
         self.in_grace += other.in_grace;
+        self.checks += &other.checks;
     }
 }
 

@@ -249,6 +249,17 @@ pub struct RequestSummary {
     pub interrupted: u64,
     /// Requests completed during the graceful stop (included in `count`).
     pub completed_in_grace: u64,
+    /// Responses that failed at least one check (`expect`, `extract`); separate from
+    /// `failures`. Absent in files written before checks existed.
+    #[serde(default)]
+    pub check_failures: u64,
+    /// Failures per check, by the check's name (e.g. `"status"`, `"json $.ok"`,
+    /// `"extract token"`); only checks that failed.
+    #[serde(default)]
+    pub checks: BTreeMap<String, u64>,
+    /// Requests not sent because a variable they need was unset.
+    #[serde(default)]
+    pub skipped: u64,
 }
 
 impl RequestSummary {
@@ -272,7 +283,30 @@ impl RequestSummary {
             bytes_received: row.bytes_received(),
             interrupted: row.interrupted(),
             completed_in_grace: row.completed_in_grace(),
+            check_failures: row.checks().failed_requests(),
+            checks: row
+                .checks()
+                .by_check()
+                .iter()
+                .enumerate()
+                .filter(|&(_, &n)| n > 0)
+                .map(|(i, &n)| (format!("#{i}"), n))
+                .collect(),
+            skipped: row.checks().skipped(),
         }
+    }
+
+    /// Replaces the `#INDEX` keys of `checks` with the check names, by index.
+    pub fn name_checks(&mut self, names: &[String]) {
+        let checks = std::mem::take(&mut self.checks);
+        self.checks = checks
+            .into_iter()
+            .map(|(key, n)| {
+                let index = key.strip_prefix('#').and_then(|i| i.parse::<usize>().ok());
+                let name = index.and_then(|i| names.get(i)).cloned().unwrap_or(key);
+                (name, n)
+            })
+            .collect();
     }
 
     /// Failures as a fraction of `count` (0 when nothing completed).
@@ -354,6 +388,19 @@ pub struct Summary {
 }
 
 impl Summary {
+    /// Names every request row's checks from `names` (by request row, then check index,
+    /// as the plan lists them), and sums the totals row's checks by name.
+    pub fn name_checks(&mut self, names: &[Vec<String>]) {
+        let mut totals: BTreeMap<String, u64> = BTreeMap::new();
+        for (i, row) in self.requests.iter_mut().enumerate() {
+            row.name_checks(names.get(i).map_or(&[][..], Vec::as_slice));
+            for (name, n) in &row.checks {
+                *totals.entry(name.clone()).or_default() += n;
+            }
+        }
+        self.totals.checks = totals;
+    }
+
     /// Builds the result from the merged statistics of the whole run.
     ///
     /// Rows are named from `layout`; a row the layout does not name is called

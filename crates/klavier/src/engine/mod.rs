@@ -10,6 +10,7 @@
 mod aggregate;
 mod control;
 mod cpu;
+mod dynamic;
 mod open;
 mod schedule;
 mod transport;
@@ -69,12 +70,15 @@ pub fn run(
     let abort = CancellationToken::new();
     let shares = threads.clamp(1, plan.load.max_users().max(1) as usize);
     let (reports, inbox) = mpsc::unbounded_channel();
+    // One per run: `seq()` and `unique` feeders count across every worker.
+    let session = Arc::new(crate::session::Shared::new(&plan));
     let workers = (0..shares)
         .map(|index| {
             worker::spawn(worker::Setup {
                 index,
                 shares,
                 plan: plan.clone(),
+                session: session.clone(),
                 connector: connector.clone(),
                 seed,
                 schedule: schedule.clone(),

@@ -5,16 +5,38 @@ use std::future::Future;
 
 use klavier_plan::Request;
 
-use crate::http::{Client, Exchanged};
+use crate::http::{Capture, Captured, Client, Exchanged};
 
 /// Sends one request and waits for the whole response.
 pub trait Transport {
     /// Sends `request`; every problem is reported in the result, never as a panic.
     fn send(&mut self, request: &Request) -> impl Future<Output = Exchanged>;
+
+    /// Sends `request`, keeping what `capture` asks for of the response in `captured`.
+    /// Transports that cannot keep anything just send.
+    fn send_keeping<'a>(
+        &'a mut self,
+        request: &'a Request,
+        capture: Capture,
+        captured: &'a mut Captured,
+    ) -> impl Future<Output = Exchanged> + 'a {
+        let _ = (capture, captured);
+        self.send(request)
+    }
 }
 
 impl Transport for Client {
     fn send(&mut self, request: &Request) -> impl Future<Output = Exchanged> {
         Client::send(self, request)
+    }
+
+    fn send_keeping<'a>(
+        &'a mut self,
+        request: &'a Request,
+        capture: Capture,
+        captured: &'a mut Captured,
+    ) -> impl Future<Output = Exchanged> + 'a {
+        let keep = capture.any().then_some((capture, captured));
+        Client::send_keeping(self, request, keep)
     }
 }

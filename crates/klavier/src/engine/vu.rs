@@ -14,6 +14,10 @@ use rand_xoshiro::Xoshiro256PlusPlus;
 use tokio::time::{sleep_until, Instant};
 use tokio_util::sync::CancellationToken;
 
+use crate::http::Captured;
+use crate::session::{Session, Shared};
+
+use super::dynamic;
 use super::schedule::Schedule;
 use super::transport::Transport;
 
@@ -36,6 +40,8 @@ pub struct Context {
     pub active: Cell<u32>,
     /// Arrivals of this worker waiting for a free user (open model).
     pub waiting: Cell<u32>,
+    /// What users' sessions share: templates, feeders, constants.
+    pub session: Arc<Shared>,
 }
 
 impl Context {
@@ -57,8 +63,15 @@ impl Context {
             abort,
             active: Cell::new(0),
             waiting: Cell::new(0),
+            session: Arc::new(Shared::new(&plan)),
             plan,
         }
+    }
+
+    /// Shares `session` (one per run) instead of this context's own.
+    pub fn with_session(mut self, session: Arc<Shared>) -> Self {
+        self.session = session;
+        self
     }
 
     /// True once no new request may start.
@@ -91,8 +104,16 @@ impl Context {
 #[derive(Debug)]
 pub struct Vu<T> {
     id: u32,
+    seed: u64,
     rng: Xoshiro256PlusPlus,
     transport: T,
+    /// Variables, feeder rows and cookies, from the user's first iteration on.
+    session: Option<Session>,
+    iterations: u64,
+    /// Reused for rendering.
+    scratch: String,
+    /// A `unique` feeder with `on_exhausted = "stop"` had no row left: the user is done.
+    finished: bool,
 }
 
 impl<T: Transport> Vu<T> {
@@ -102,8 +123,45 @@ impl<T: Transport> Vu<T> {
         let stream = seed ^ u64::from(id).wrapping_mul(0x9E37_79B9_7F4A_7C15);
         Self {
             id,
+            seed,
             rng: Xoshiro256PlusPlus::seed_from_u64(stream),
             transport,
+            session: None,
+            iterations: 0,
+            scratch: String::new(),
+            finished: false,
+        }
+    }
+
+    /// Starts an iteration of scenario `index` in the user's session (starting the
+    /// session first). False when a `unique` feeder has run out: the user is done.
+    fn begin(&mut self, index: usize, ctx: &Context) -> bool {
+        let shared = &ctx.session;
+        let session = match self.session.take() {
+            Some(session) => Ok(session),
+            None => Session::start(shared, self.id, self.seed),
+        };
+        let name = shared
+            .scenario_names
+            .get(index)
+            .cloned()
+            .unwrap_or_default();
+        let begun = session.and_then(|mut session| {
+            session.begin_iteration(shared, self.iterations, &name)?;
+            Ok(session)
+        });
+        match begun {
+            Ok(session) => {
+                self.session = Some(session);
+                self.iterations += 1;
+                true
+            }
+            Err(_exhausted) => {
+                // Every row of a `unique` feeder is used and it says stop: this user is
+                // done; the run ends when every user is.
+                self.finished = true;
+                false
+            }
         }
     }
 
@@ -141,7 +199,7 @@ pub async fn run_user<T: Transport>(mut vu: Vu<T>, ctx: Rc<Context>) {
         ctx.active.set(ctx.active.get() + 1);
         let aborted = run_while_active(&mut vu, &ctx, departure).await;
         ctx.active.set(ctx.active.get() - 1);
-        if aborted || ctx.stopped() {
+        if aborted || ctx.stopped() || vu.finished {
             return;
         }
         from = Instant::now();
@@ -156,7 +214,7 @@ async fn run_while_active<T: Transport>(
     departure: Option<Instant>,
 ) -> bool {
     let present = || departure.is_none_or(|at| Instant::now() < at);
-    while !ctx.stopped() && present() {
+    while !ctx.stopped() && present() && !vu.finished {
         let scenario = vu.pick(&ctx.picker);
         let began = Instant::now();
         // A user the ramp-down removes finishes its scenario within the graceful stop.
@@ -206,6 +264,9 @@ pub(super) async fn run_iteration<T: Transport>(
     let scenario = &ctx.plan.scenarios[index];
     let timings = &ctx.plan.timings;
     let mut ok = true;
+    if !vu.begin(index, ctx) {
+        return IterationEnd::Cut;
+    }
     for (i, request) in scenario.requests.iter().enumerate() {
         if i > 0 {
             // Not before the previous start + minimum interval, nor before its end + think time.
@@ -215,6 +276,15 @@ pub(super) async fn run_iteration<T: Transport>(
         if !ctx.wait_until(intended).await {
             return IterationEnd::Cut;
         }
+        let session = vu.session.as_mut().expect("begin started the session");
+        let Ok(prepared) = dynamic::prepare(session, &ctx.session, request, &mut vu.scratch) else {
+            // A variable it needs is unset: skipped and counted, never sent half-empty.
+            ctx.recorder.borrow_mut().record_skipped(request.stat);
+            ok = false;
+            continue;
+        };
+        let capture = dynamic::capture_for(request, session);
+        let mut captured = Captured::default();
         let sent = Instant::now();
         let cut_off = async {
             match cutoff {
@@ -226,7 +296,7 @@ pub(super) async fn run_iteration<T: Transport>(
             biased;
             _ = ctx.abort.cancelled() => None,
             _ = cut_off => None,
-            exchanged = vu.transport.send(request) => Some(exchanged),
+            exchanged = vu.transport.send_keeping(&prepared, capture, &mut captured) => Some(exchanged),
         };
         let mut recorder = ctx.recorder.borrow_mut();
         let Some(exchanged) = exchanged else {
@@ -234,7 +304,16 @@ pub(super) async fn run_iteration<T: Transport>(
             return IterationEnd::Aborted;
         };
         let done = Instant::now();
-        ok &= !exchanged.outcome.is_failure();
+        let checked = dynamic::take_in(
+            session,
+            request,
+            &prepared,
+            exchanged.outcome,
+            &captured,
+            done - sent,
+            &mut recorder,
+        );
+        ok &= checked && !dynamic::is_failure(request, exchanged.outcome);
         recorder.record(
             request.stat,
             &Sample {

@@ -43,6 +43,8 @@ pub struct Report {
 pub struct Setup {
     /// This worker's share index.
     pub index: usize,
+    /// What every user's session shares across the run.
+    pub session: Arc<crate::session::Shared>,
     /// Number of shares (workers).
     pub shares: usize,
     /// The plan.
@@ -75,12 +77,15 @@ pub fn spawn(setup: Setup) -> std::io::Result<JoinHandle<()>> {
 }
 
 async fn work(setup: Setup) {
-    let ctx = Rc::new(Context::new(
-        setup.plan.clone(),
-        setup.schedule.clone(),
-        setup.stop.clone(),
-        setup.abort.clone(),
-    ));
+    let ctx = Rc::new(
+        Context::new(
+            setup.plan.clone(),
+            setup.schedule.clone(),
+            setup.stop.clone(),
+            setup.abort.clone(),
+        )
+        .with_session(setup.session.clone()),
+    );
     let (index, shares) = (setup.index as u32, setup.shares as u32);
     let mut tasks = JoinSet::new();
     match &ctx.plan.load {

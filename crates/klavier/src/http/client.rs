@@ -20,6 +20,7 @@ use tokio::net::TcpStream;
 use tokio::time::{timeout_at, Instant};
 use tokio_rustls::TlsConnector;
 
+use super::capture::{Capture, Captured};
 use super::failure;
 use super::tls::{self, TlsSetupError};
 
@@ -220,10 +221,20 @@ impl Client {
     /// Sends `req` and reads the whole response, within the target's timeout.
     /// Never fails: every problem is an [`Outcome::Failed`].
     pub async fn send(&mut self, req: &Request) -> Exchanged {
+        self.send_keeping(req, None).await
+    }
+
+    /// Like [`send`](Self::send), also keeping what `keep` asks for of the response
+    /// (headers, body, `Set-Cookie`) for checks, extractions and cookies.
+    pub async fn send_keeping(
+        &mut self,
+        req: &Request,
+        keep: Option<(Capture, &mut Captured)>,
+    ) -> Exchanged {
         let deadline = Instant::now() + self.connector.timeout;
         let (request, bytes_sent) = self.connector.build(req);
         let result = match self.ready_sender(deadline).await {
-            Ok(sender) => timeout_at(deadline, exchange(sender, request))
+            Ok(sender) => timeout_at(deadline, exchange(sender, request, keep))
                 .await
                 .unwrap_or(Err(FailureKind::Timeout)),
             Err(kind) => Err(kind),
@@ -265,6 +276,7 @@ impl Client {
 async fn exchange(
     sender: &mut SendRequest<Full<Bytes>>,
     request: http::Request<Full<Bytes>>,
+    mut keep: Option<(Capture, &mut Captured)>,
 ) -> Result<(u16, u64), FailureKind> {
     let response = sender
         .send_request(request)
@@ -273,13 +285,26 @@ async fn exchange(
     let status = response.status();
     let reason = status.canonical_reason().map_or(0, str::len);
     let head = "HTTP/1.1 200 \r\n".len() + reason + header_block_size(response.headers());
+    if let Some((capture, captured)) = keep.as_mut() {
+        captured.keep_head(*capture, response.headers());
+    }
+    let mut kept = keep
+        .as_ref()
+        .filter(|(capture, _)| capture.body)
+        .map(|_| Vec::new());
     let mut body = response.into_body();
     let mut received = head as u64;
     while let Some(frame) = body.frame().await {
         let frame = frame.map_err(|e| failure::hyper_error(&e))?;
         if let Some(data) = frame.data_ref() {
             received += data.len() as u64;
+            if let Some(kept) = kept.as_mut() {
+                kept.extend_from_slice(data);
+            }
         }
+    }
+    if let (Some((_, captured)), Some(kept)) = (keep, kept) {
+        captured.body = Bytes::from(kept);
     }
     Ok((status.as_u16(), received))
 }

@@ -4,6 +4,7 @@
 //! the same summary renders the same bytes, whether it comes from a run that just
 //! ended or from a result file read back later.
 
+mod checks;
 mod json;
 mod shape;
 mod text;

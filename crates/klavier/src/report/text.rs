@@ -50,6 +50,10 @@ pub fn write_text(summary: &Summary, out: &mut impl Write) -> io::Result<()> {
         writeln!(out)?;
         shape::write_arrivals(summary, out)?;
     }
+    if super::checks::has_checks(summary) {
+        writeln!(out)?;
+        super::checks::write_checks(summary, out)?;
+    }
     writeln!(out)?;
     shape::write_latency_note(summary, out)?;
     out.flush()

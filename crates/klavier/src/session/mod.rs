@@ -16,7 +16,10 @@ mod tests;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+use bytes::Bytes;
+use http::{HeaderValue, Uri};
 use klavier_plan::data::Per;
+use klavier_plan::Request;
 use minijinja::Value;
 use rand::SeedableRng;
 use rand_xoshiro::Xoshiro256PlusPlus;
@@ -30,6 +33,8 @@ pub use vars::Vars;
 /// What every session of a run shares.
 #[derive(Debug)]
 pub struct Shared {
+    /// Scenario names as template values, by scenario index.
+    pub scenario_names: Vec<Value>,
     /// Templates with the engine's functions.
     pub renderer: Renderer,
     /// Feeders and their cursors.
@@ -38,6 +43,25 @@ pub struct Shared {
     pub constants: Arc<BTreeMap<String, Value>>,
     /// Whether users keep cookies.
     pub cookies: bool,
+}
+
+impl Shared {
+    /// The shared state of a run of `plan`: one per run, so `seq()` and `unique` feeders
+    /// count across every worker.
+    pub fn new(plan: &klavier_plan::Plan) -> Self {
+        let session = &plan.session;
+        Self {
+            scenario_names: plan
+                .scenarios
+                .iter()
+                .map(|s| Value::from(s.name.as_str()))
+                .collect(),
+            renderer: Renderer::new(&session.templates),
+            feeds: Feeds::new(&session.feeders),
+            constants: Arc::new(session.variables.clone()),
+            cookies: session.cookies,
+        }
+    }
 }
 
 /// One user's state across iterations.
@@ -97,6 +121,42 @@ impl Session {
     ) -> Result<(), RenderError> {
         let vars = Value::from_dyn_object(self.vars.clone());
         renderer.render(text, &vars, &mut self.rng, out)
+    }
+
+    /// `request` with its templated parts rendered for this user (`scratch` is reused
+    /// between calls). Fails when a variable is unset or the result is not valid HTTP.
+    pub fn render_request(
+        &mut self,
+        renderer: &Renderer,
+        request: &Request,
+        scratch: &mut String,
+    ) -> Result<Request, RenderError> {
+        let mut built = request.clone();
+        let Some(template) = request.dynamic.as_ref().and_then(|d| d.template.as_ref()) else {
+            return Ok(built);
+        };
+        if let Some(uri) = &template.uri {
+            scratch.clear();
+            self.render(renderer, uri, scratch)?;
+            built.uri = Uri::try_from(scratch.as_str())
+                .map_err(|e| RenderError(format!("rendered URI {scratch:?} is not valid: {e}")))?;
+        }
+        for (name, text) in &template.headers {
+            scratch.clear();
+            self.render(renderer, text, scratch)?;
+            let value = HeaderValue::from_str(scratch).map_err(|_| {
+                RenderError(format!(
+                    "rendered header {name} {scratch:?} is not a valid value"
+                ))
+            })?;
+            built.headers.insert(name.clone(), value);
+        }
+        if let Some(body) = &template.body {
+            let mut rendered = String::with_capacity(request.body.len() + 64);
+            self.render(renderer, body, &mut rendered)?;
+            built.body = Bytes::from(rendered);
+        }
+        Ok(built)
     }
 
     /// The user's variables, to change after a response.

@@ -50,6 +50,7 @@ fn shared_with(sources: &[&str], feeders: &[Feeder]) -> (Shared, Vec<Text>) {
         .collect();
     let constants = BTreeMap::from([("greeting".to_owned(), Value::from("hi"))]);
     let shared = Shared {
+        scenario_names: Vec::new(),
         renderer: Renderer::new(&templates),
         feeds: Feeds::new(feeders),
         constants: Arc::new(constants),

@@ -4,6 +4,7 @@
 
 mod demo;
 mod failures;
+mod journey;
 mod nginx;
 mod profile_errors;
 mod run;

@@ -9,10 +9,11 @@ use http::{HeaderValue, Method, Uri};
 use serde_spanned::Spanned;
 
 use super::target::{origin_of, parse_http_url, CompiledTarget, Origin};
-use super::{headers, Context};
+use super::{headers, session, Context};
 use crate::locate::join;
 use crate::plan::Request;
 use crate::profile::RequestProfile;
+use crate::template::is_template;
 
 /// Where a request goes, as written: the path and query, before the base prefix.
 struct Location {
@@ -36,13 +37,30 @@ pub(super) fn compile(
     let own_headers = headers::compile(profile.headers.as_ref(), &join(field, "headers"), cx);
     let body = body(profile, field, cx);
     let name = name(profile.name.as_ref(), field, cx);
-    let (method, location, query, (body, is_json), name) =
-        (method?, location?, query?, body?, name?);
-    let uri = uri(target.origin.as_ref()?, &location, &query, field, cx)?;
+    let dynamic = match target.origin.as_ref() {
+        Some(origin) => session::dynamic(profile, field, origin, cx),
+        None => Some(None),
+    };
+    let (method, location, query, (body, content_type), name, dynamic) =
+        (method?, location?, query?, body?, name?, dynamic?);
+    let templated_uri = dynamic
+        .as_ref()
+        .and_then(|d| d.template.as_ref())
+        .is_some_and(|t| t.uri.is_some());
+    // A templated URI is rendered whole; the prebuilt one is only a valid stand-in.
+    let stand_in = Location {
+        path: "/".to_owned(),
+        under_base: true,
+    };
+    let uri = if templated_uri {
+        uri(target.origin.as_ref()?, &stand_in, "", field, cx)?
+    } else {
+        uri(target.origin.as_ref()?, &location, &query, field, cx)?
+    };
     let mut headers = target.headers.clone();
     headers.extend(own_headers);
-    if is_json && !headers.contains_key(CONTENT_TYPE) {
-        headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    if let Some(content_type) = content_type.filter(|_| !headers.contains_key(CONTENT_TYPE)) {
+        headers.insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
     }
     Some(Request {
         name: name.unwrap_or_else(|| format!("{method} {}", location.path)),
@@ -51,6 +69,7 @@ pub(super) fn compile(
         uri,
         headers,
         body,
+        dynamic,
     })
 }
 
@@ -124,6 +143,8 @@ fn request_path(path: &Spanned<String>, field: &str, cx: &mut Context<'_>) -> Op
             format!("path must start with \"/\", found {text:?}"),
             format!("write path = \"/{}\"", text.trim_start_matches('/')),
         ))
+    } else if is_template(text) {
+        None // checked once rendered
     } else {
         path_problem(text)
     };
@@ -157,6 +178,13 @@ fn same_origin_url(
     origin: Option<&Origin>,
     cx: &mut Context<'_>,
 ) -> Option<Location> {
+    if is_template(url.get_ref()) {
+        // Rendered at run time; sent to the target's origin.
+        return Some(Location {
+            path: url.get_ref().clone(),
+            under_base: false,
+        });
+    }
     let parsed = match parse_http_url(url.get_ref(), "url") {
         Ok(parsed) if parsed.fragment().is_some() => {
             let help = "fragments are never sent to the server: remove the part from #";
@@ -221,8 +249,31 @@ fn query(
     valid.then(|| encoder.finish())
 }
 
-/// The body, and whether it is JSON.
-fn body(profile: &RequestProfile, field: &str, cx: &mut Context<'_>) -> Option<(Bytes, bool)> {
+/// The body, and the content type it implies.
+fn body(
+    profile: &RequestProfile,
+    field: &str,
+    cx: &mut Context<'_>,
+) -> Option<(Bytes, Option<&'static str>)> {
+    if let Some(form) = &profile.form {
+        let form_field = join(field, "form");
+        if profile.body.is_some() || profile.json.is_some() {
+            let span = cx.span_of(&form_field);
+            let message = "form is set with body or json";
+            cx.error_help(span, form_field, message, "keep one of them");
+            return None;
+        }
+        let urlencoded = Some("application/x-www-form-urlencoded");
+        let mut encoder = url::form_urlencoded::Serializer::new(String::new());
+        for (key, value) in form {
+            match value {
+                toml::Value::String(s) => encoder.append_pair(key, s),
+                other => encoder.append_pair(key, &other.to_string()),
+            };
+        }
+        return Some((Bytes::from(encoder.finish()), urlencoded));
+    }
+    let json_type = Some("application/json");
     match (&profile.body, &profile.json) {
         (Some(_), Some(_)) => {
             let json_field = join(field, "json");
@@ -235,10 +286,10 @@ fn body(profile: &RequestProfile, field: &str, cx: &mut Context<'_>) -> Option<(
             );
             None
         }
-        (Some(body), None) => Some((Bytes::from(body.get_ref().clone()), false)),
+        (Some(body), None) => Some((Bytes::from(body.get_ref().clone()), None)),
         (None, Some(json)) => {
             match to_json(json).and_then(|j| serde_json::to_vec(&j).map_err(|e| e.to_string())) {
-                Ok(bytes) => Some((Bytes::from(bytes), true)),
+                Ok(bytes) => Some((Bytes::from(bytes), json_type)),
                 Err(message) => {
                     let json_field = join(field, "json");
                     let span = cx.span_of(&json_field);
@@ -247,7 +298,7 @@ fn body(profile: &RequestProfile, field: &str, cx: &mut Context<'_>) -> Option<(
                 }
             }
         }
-        (None, None) => Some((Bytes::new(), false)),
+        (None, None) => Some((Bytes::new(), None)),
     }
 }
 

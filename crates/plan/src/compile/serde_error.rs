@@ -8,16 +8,7 @@ use super::{last_key, problem, Problem};
 use crate::locate::Locator;
 
 /// Keys of the profile format that are designed (DESIGN.md §3) but not built yet.
-const PLANNED: &[&str] = &[
-    "client_cert",
-    "client_key",
-    "form",
-    "expect",
-    "extract",
-    "variables",
-    "data",
-    "thresholds",
-];
+const PLANNED: &[&str] = &["client_cert", "client_key", "thresholds"];
 
 /// The problem described by a toml deserialization error.
 pub(super) fn explain(error: &toml::de::Error, locator: &Locator) -> Problem {

@@ -84,7 +84,13 @@ path = "/plain"
     assert_eq!(login.extract.len(), 2);
     assert_eq!(
         session.check_names[requests[0].stat],
-        ["status", "json $.ok", "max_latency", "extract sid", "extract token"]
+        [
+            "status",
+            "json $.ok",
+            "max_latency",
+            "extract sid",
+            "extract token"
+        ]
     );
     assert_eq!(login.check_slots, [0, 1, 2, 3, 4]);
     let me = requests[1].dynamic.as_ref().expect("dynamic");
@@ -93,7 +99,10 @@ path = "/plain"
     assert_eq!(template.headers.len(), 1);
     // Statistics group by the path as written, never the rendered one.
     assert_eq!(requests[1].name, "GET /t/{{ tenant }}/me");
-    assert!(requests[2].dynamic.is_none(), "a plain request stays prebuilt");
+    assert!(
+        requests[2].dynamic.is_none(),
+        "a plain request stays prebuilt"
+    );
     assert!(plan.session.templates.len() >= 4);
 }
 
@@ -114,14 +123,12 @@ fn a_form_without_variables_is_prebuilt() {
 
 #[test]
 fn cookies_can_be_turned_off_and_vars_override() {
-    let source = format!(
-        "[target]\nbase_url = \"http://h\"\ncookies = false\n[timings]\nduration = \"1s\"\n[variables]\nx = \"a\"\n[scenarios.s]\n[[scenarios.s.requests]]\npath = \"/{{{{ x }}}}\"\n"
-    );
+    let source = "[target]\nbase_url = \"http://h\"\ncookies = false\n[timings]\nduration = \"1s\"\n[variables]\nx = \"a\"\n[scenarios.s]\n[[scenarios.s.requests]]\npath = \"/{{ x }}\"\n";
     let overrides = Overrides {
         variables: vec![("x".into(), "b".into()), ("y".into(), "c".into())],
         ..Overrides::default()
     };
-    let plan = compile(&source, "t.toml", &overrides).expect("compiles");
+    let plan = compile(source, "t.toml", &overrides).expect("compiles");
     assert!(!plan.session.cookies);
     assert_eq!(plan.session.variables["x"].as_str(), Some("b"));
     assert_eq!(plan.session.variables["y"].as_str(), Some("c"));
@@ -132,26 +139,28 @@ fn every_static_check_names_line_column_and_field() {
     let csv = accounts_csv("bad");
     let data = format!("[data.accounts]\nfile = \"{}\"\n", csv.display());
     let r = "scenarios.s.requests[0]";
+    /// (why, extra tables, request, (line, column), field, message start)
+    type Case<'a> = (&'a str, String, &'a str, (usize, usize), String, &'a str);
     #[rustfmt::skip]
-    let cases: Vec<(&str, String, &str, (usize, usize), String, &str)> = vec![
+    let cases: Vec<Case> = vec![
         // (why, extra tables, request, (line, column), field, message start)
-        ("undefined variable", String::new(), "path = \"/u/{{ idd }}\"\n", (7, 16), format!("{r}.path"), "undefined variable \"idd\""),
-        ("syntax error", String::new(), "path = \"/u/{{ id \"\n", (7, 12), format!("{r}.path"), "template syntax error"),
-        ("unknown column", data.clone(), "path = \"/u/{{ accounts.email }}\"\n", (9, 25), format!("{r}.path"), "feeder \"accounts\" has no column \"email\""),
-        ("unknown filter", String::new(), "path = \"/u/{{ vu | shout }}\"\n", (7, 21), format!("{r}.path"), "unknown filter \"shout\""),
+        ("undefined variable", String::new(), "path = \"/u/{{ idd }}\"\n", (7, 15), format!("{r}.path"), "undefined variable \"idd\""),
+        ("syntax error", String::new(), "path = \"/u/{{ id \"\n", (7, 15), format!("{r}.path"), "template syntax error"),
+        ("unknown column", data.clone(), "path = \"/u/{{ accounts.email }}\"\n", (9, 24), format!("{r}.path"), "feeder \"accounts\" has no column \"email\""),
+        ("unknown filter", String::new(), "path = \"/u/{{ vu | shout }}\"\n", (7, 20), format!("{r}.path"), "unknown filter \"shout\""),
         ("unset env", String::new(), "path = \"/{{ env('KLAVIER_NEVER_SET_X') }}\"\n", (7, 18), format!("{r}.path"), "environment variable \"KLAVIER_NEVER_SET_X\" is not set"),
         ("header template", String::new(), "path = \"/\"\nheaders = { A = \"{{ nope }}\" }\n", (8, 21), format!("{r}.headers.A"), "undefined variable \"nope\""),
         ("bad strategy", format!("{data}strategy = \"shuffled\"\n"), "path = \"/\"\n", (7, 12), "data.accounts.strategy".into(), "\"shuffled\" is not one of"),
         ("missing file", "[data.accounts]\nfile = \"nope.csv\"\n".into(), "path = \"/\"\n", (6, 8), "data.accounts.file".into(), "nope.csv: cannot read"),
-        ("no file", "[data.accounts]\nper = \"user\"\n".into(), "path = \"/\"\n", (6, 1), "data.accounts".into(), "the feeder has no file"),
-        ("two sources", String::new(), "path = \"/\"\nextract = { t = { json = \"$.a\", header = \"X\" } }\n", (8, 15), format!("{r}.extract.t"), "give exactly one of json, regex or header"),
+        ("no file", "[data.accounts]\nper = \"user\"\n".into(), "path = \"/\"\n", (5, 1), "data.accounts".into(), "the feeder has no file"),
+        ("two sources", String::new(), "path = \"/\"\nextract = { t = { json = \"$.a\", header = \"X\" } }\n", (8, 17), format!("{r}.extract.t"), "give exactly one of json, regex or header"),
         ("bad jsonpath", String::new(), "path = \"/\"\nextract = { t = { json = \"a.b\" } }\n", (8, 26), format!("{r}.extract.t.json"), "invalid JSONPath \"a.b\""),
         ("bad regex", String::new(), "path = \"/\"\nextract = { t = { regex = \"(\" } }\n", (8, 27), format!("{r}.extract.t.regex"), "invalid regular expression"),
         ("bad group", String::new(), "path = \"/\"\nextract = { t = { regex = \"a(b)\", group = 2 } }\n", (8, 43), format!("{r}.extract.t.group"), "group 2 does not exist"),
-        ("builtin as variable", String::new(), "path = \"/\"\nextract = { vu = { header = \"X\" } }\n", (8, 16), format!("{r}.extract.vu"), "\"vu\" is a built-in name"),
+        ("builtin as variable", String::new(), "path = \"/\"\nextract = { vu = { header = \"X\" } }\n", (8, 18), format!("{r}.extract.vu"), "\"vu\" is a built-in name"),
         ("bad status", String::new(), "path = \"/\"\nexpect = { status = \"ok\" }\n", (8, 21), format!("{r}.expect.status"), "status must be a status code"),
         ("bad max_latency", String::new(), "path = \"/\"\nexpect = { max_latency = \"fast\" }\n", (8, 26), format!("{r}.expect.max_latency"), "\"fast\" is not a duration"),
-        ("bad variable name", "[variables]\n\"a-b\" = 1\n".into(), "path = \"/\"\n", (6, 1), "variables.a-b".into(), "\"a-b\" is not a valid variable name"),
+        ("bad variable name", "[variables]\n\"a-b\" = 1\n".into(), "path = \"/\"\n", (6, 9), "variables.a-b".into(), "\"a-b\" is not a valid variable name"),
     ];
     for (why, extra, request, at, field, message) in cases {
         let d = one_problem(&extra, request);

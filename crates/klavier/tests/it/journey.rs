@@ -1,0 +1,168 @@
+//! Variables, data and correlation end to end: the real binary logs 50 users in with
+//! 50 accounts from a CSV under `unique`, carries each user's token, checks, and logs
+//! out; the built-in target confirms every request carried the right user's token and
+//! every account was used exactly once.
+
+use std::collections::BTreeMap;
+
+use crate::support::{klavier, repo_file, request, run_ok, target, uint, Workspace};
+
+/// `user01`…`user50`.
+fn accounts() -> Vec<String> {
+    (1..=50).map(|i| format!("user{i:02}")).collect()
+}
+
+#[test]
+fn fifty_users_log_in_with_fifty_unique_accounts_and_carry_their_tokens() {
+    let target = target();
+    let ws = Workspace::new();
+    let csv: String = std::iter::once("username,password".to_owned())
+        .chain(accounts().iter().map(|u| format!("{u},pw-{u}")))
+        .collect::<Vec<_>>()
+        .join("\n");
+    ws.write("accounts.csv", csv);
+    let profile = format!(
+        r#"[target]
+base_url = "{base}"
+
+[load]
+users = 50
+
+[timings]
+duration = "30s"
+
+[data.accounts]
+file = "accounts.csv"
+strategy = "unique"
+per = "iteration"
+
+[scenarios.journey]
+[[scenarios.journey.requests]]
+name = "login"
+method = "POST"
+path = "/api/session/login"
+json = {{ username = "{{{{ accounts.username }}}}", password = "{{{{ accounts.password }}}}" }}
+extract = {{ token = {{ json = "$.access_token" }} }}
+expect = {{ status = 200, json = {{ "$.expires_in" = 3600 }} }}
+
+[[scenarios.journey.requests]]
+name = "me"
+path = "/api/session/me"
+headers = {{ Authorization = "Bearer {{{{ token }}}}", "X-Expect-User" = "{{{{ accounts.username }}}}" }}
+# 403 if the token belongs to another user than X-Expect-User
+expect = {{ status = 200, body_contains = "\"user\"" }}
+
+[[scenarios.journey.requests]]
+name = "logout"
+method = "POST"
+path = "/api/session/logout"
+headers = {{ Authorization = "Bearer {{{{ token }}}}", "X-Expect-User" = "{{{{ accounts.username }}}}" }}
+"#,
+        base = target.base_url()
+    );
+    let path = ws.write("journey.toml", profile);
+    let json = ws.path("result.json");
+    let mut cmd = klavier();
+    cmd.arg("run")
+        .arg(&path)
+        .args(["--quiet", "--seed", "7", "--json"])
+        .arg(&json);
+    let started = std::time::Instant::now();
+    let run = run_ok(&mut cmd, &json);
+    let result = &run.result;
+
+    // The run ended when the accounts ran out, long before its 30 s.
+    assert!(started.elapsed().as_secs() < 20, "{result}");
+    let once: BTreeMap<String, u64> = accounts().into_iter().map(|u| (u, 1)).collect();
+    let seen = target.state().accounts().report();
+    assert_eq!(seen.logins, once, "every account logged in exactly once");
+    assert_eq!(seen.logouts, once, "every account logged out exactly once");
+    let twice: BTreeMap<String, u64> = accounts().into_iter().map(|u| (u, 2)).collect();
+    assert_eq!(
+        seen.authorized, twice,
+        "me and logout each carried the account's own token"
+    );
+    assert_eq!((seen.rejected, seen.mismatched), (0, 0), "{seen:?}");
+
+    for name in ["login", "me", "logout"] {
+        let row = request(result, name);
+        assert_eq!(uint(row, "count"), 50, "{row}");
+        assert_eq!(uint(row, "failures"), 0, "{row}");
+        assert_eq!(uint(row, "check_failures"), 0, "{row}");
+        assert_eq!(uint(row, "skipped"), 0, "{row}");
+    }
+    // Statistics group by request name, never by the rendered values.
+    assert_eq!(result["requests"].as_array().map(Vec::len), Some(3));
+}
+
+#[test]
+fn a_failed_extraction_is_a_check_failure_and_skips_what_needs_it() {
+    let target = target();
+    let ws = Workspace::new();
+    let profile = format!(
+        r#"[target]
+base_url = "{base}"
+[load]
+users = 1
+[timings]
+duration = "300ms"
+min_scenario_interval_ms = 100
+[scenarios.s]
+[[scenarios.s.requests]]
+name = "health"
+path = "/api/health"
+extract = {{ token = {{ json = "$.no_such_field" }} }}
+expect = {{ status = [200], json = {{ "$.status" = "down" }} }}
+[[scenarios.s.requests]]
+name = "me"
+path = "/api/session/me"
+headers = {{ Authorization = "Bearer {{{{ token }}}}" }}
+"#,
+        base = target.base_url()
+    );
+    let path = ws.write("profile.toml", profile);
+    let json = ws.path("result.json");
+    let mut cmd = klavier();
+    cmd.arg("run")
+        .arg(&path)
+        .args(["--quiet", "--json"])
+        .arg(&json);
+    let run = run_ok(&mut cmd, &json);
+    let health = request(&run.result, "health");
+    let me = request(&run.result, "me");
+    let sent = uint(health, "count");
+    assert!(sent > 0, "{health}");
+    assert_eq!(
+        uint(health, "failures"),
+        0,
+        "checks are not transport failures: {health}"
+    );
+    assert_eq!(uint(health, "check_failures"), sent, "{health}");
+    assert_eq!(uint(&health["checks"], "json $.status"), sent, "{health}");
+    assert_eq!(uint(&health["checks"], "extract token"), sent, "{health}");
+    assert_eq!(uint(me, "count"), 0, "never sent with an empty token: {me}");
+    assert_eq!(uint(me, "skipped"), sent, "{me}");
+    assert!(run.stdout.contains("Checks"), "{}", run.stdout);
+    assert_eq!(target.state().accounts().report().rejected, 0);
+}
+
+#[test]
+fn the_journey_example_runs_against_the_built_in_target() {
+    let target = target();
+    let ws = Workspace::new();
+    let json = ws.path("result.json");
+    let mut cmd = klavier();
+    cmd.arg("run")
+        .arg(repo_file("examples/journey.toml"))
+        .args(["--quiet", "--base-url", &target.base_url(), "--json"])
+        .arg(&json);
+    let run = run_ok(&mut cmd, &json);
+    assert_eq!(uint(&run.result["totals"], "count"), 150, "{}", run.stdout);
+    assert_eq!(
+        uint(&run.result["totals"], "check_failures"),
+        0,
+        "{}",
+        run.stdout
+    );
+    assert_eq!(target.state().accounts().report().logins.len(), 50);
+}

@@ -1,0 +1,69 @@
+//! What a plan holds for variables, data and correlation: per run a [`SessionPlan`],
+//! per request an optional [`Dynamic`]. A request without one is sent exactly as
+//! prebuilt, at no extra cost.
+
+use std::collections::BTreeMap;
+
+use crate::checks::Expect;
+use crate::data::Feeder;
+use crate::extract::Extraction;
+use crate::template::{RequestTemplate, Templates};
+
+/// Per run: constants, feeders, every compiled template, cookies, check names.
+#[derive(Debug, Clone, Default)]
+pub struct SessionPlan {
+    /// `[variables]` with `--var` on top.
+    pub variables: BTreeMap<String, minijinja::Value>,
+    /// `[data.NAME]` feeders, loaded.
+    pub feeders: Vec<Feeder>,
+    /// Every template of the profile.
+    pub templates: Templates,
+    /// Whether each user keeps a cookie jar (`[target] cookies`, default true).
+    pub cookies: bool,
+    /// The checks of each request row (by `Request::stat`), as statistics labels:
+    /// the union over the requests sharing the row, in first-seen order.
+    pub check_names: Vec<Vec<String>>,
+}
+
+/// What one request does beyond its prebuilt form.
+#[derive(Debug, Clone, Default)]
+pub struct Dynamic {
+    /// Templated parts, rendered before sending.
+    pub template: Option<RequestTemplate>,
+    /// Checks of the response.
+    pub expect: Option<Expect>,
+    /// Variables taken from the response.
+    pub extract: Vec<Extraction>,
+    /// For each of the request's checks (`expect`'s, then one per extraction), its index
+    /// in the row's `SessionPlan::check_names`.
+    pub check_slots: Vec<usize>,
+}
+
+impl Dynamic {
+    /// Whether the response's body must be kept for checks or extractions.
+    pub fn needs_body(&self) -> bool {
+        self.expect.as_ref().is_some_and(Expect::needs_body)
+            || self.extract.iter().any(|e| e.from.needs_body())
+    }
+
+    /// Whether the response's headers must be kept.
+    pub fn needs_headers(&self) -> bool {
+        self.expect.as_ref().is_some_and(|e| !e.headers.is_empty()) || !self.extract.is_empty()
+    }
+
+    /// The labels of the request's checks, in evaluation order.
+    pub fn check_labels(&self) -> Vec<String> {
+        let mut labels: Vec<String> = self
+            .expect
+            .iter()
+            .flat_map(Expect::checks)
+            .map(|c| c.to_string())
+            .collect();
+        labels.extend(
+            self.extract
+                .iter()
+                .map(|e| format!("extract {}", e.variable)),
+        );
+        labels
+    }
+}
