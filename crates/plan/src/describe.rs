@@ -4,6 +4,7 @@
 use std::fmt;
 use std::time::Duration;
 
+use crate::dynamic::SessionPlan;
 use crate::load::{Arrivals, Load, Ramp};
 use crate::plan::{Plan, Request, Scenario, Target, Timings};
 
@@ -17,7 +18,8 @@ impl fmt::Display for Plan {
         write_target(f, &self.target)?;
         write_load(f, &self.load, self.seed)?;
         write_timings(f, &self.timings)?;
-        write_scenarios(f, &self.scenarios)
+        self.session.describe(f)?;
+        write_scenarios(f, &self.scenarios, &self.session)
     }
 }
 
@@ -136,7 +138,11 @@ fn write_timings(f: &mut fmt::Formatter<'_>, timings: &Timings) -> fmt::Result {
     row(f, "graceful stop", human(timings.graceful_stop))
 }
 
-fn write_scenarios(f: &mut fmt::Formatter<'_>, scenarios: &[Scenario]) -> fmt::Result {
+fn write_scenarios(
+    f: &mut fmt::Formatter<'_>,
+    scenarios: &[Scenario],
+    session: &SessionPlan,
+) -> fmt::Result {
     let total: u64 = scenarios.iter().map(|s| u64::from(s.weight.get())).sum();
     let count = scenarios.len();
     writeln!(f, "scenarios ({count}, total weight {total})")?;
@@ -155,17 +161,28 @@ fn write_scenarios(f: &mut fmt::Formatter<'_>, scenarios: &[Scenario]) -> fmt::R
             scenario.name
         )?;
         for (i, request) in scenario.requests.iter().enumerate() {
-            write_request(f, i + 1, request)?;
+            write_request(f, i + 1, request, session)?;
         }
     }
     Ok(())
 }
 
-fn write_request(f: &mut fmt::Formatter<'_>, number: usize, request: &Request) -> fmt::Result {
+fn write_request(
+    f: &mut fmt::Formatter<'_>,
+    number: usize,
+    request: &Request,
+    session: &SessionPlan,
+) -> fmt::Result {
+    let dynamic = request.dynamic.as_deref();
+    // A templated URI as written, not its compile-time stand-in.
+    let uri = match dynamic.and_then(|d| d.template.as_ref()?.uri.as_ref()) {
+        Some(text) => session.templates.describe(text),
+        None => request.uri.to_string(),
+    };
     write!(
         f,
-        "    {number}. {} {}  [{}]",
-        request.method, request.uri, request.name
+        "    {number}. {} {uri}  [{}]",
+        request.method, request.name
     )?;
     let mut details = Vec::new();
     match request.headers.len() {
@@ -173,8 +190,15 @@ fn write_request(f: &mut fmt::Formatter<'_>, number: usize, request: &Request) -
         1 => details.push("1 header".to_owned()),
         n => details.push(format!("{n} headers")),
     }
-    if !request.body.is_empty() {
+    let templated_body =
+        dynamic.is_some_and(|d| d.template.as_ref().is_some_and(|t| t.body.is_some()));
+    if templated_body {
+        details.push("templated body".to_owned());
+    } else if !request.body.is_empty() {
         details.push(format!("body {} B", request.body.len()));
+    }
+    if let Some(dynamic) = dynamic {
+        details.extend(SessionPlan::request_details(dynamic));
     }
     if details.is_empty() {
         writeln!(f)

@@ -3,6 +3,7 @@
 //! prebuilt, at no extra cost.
 
 use std::collections::BTreeMap;
+use std::fmt;
 
 use crate::checks::Expect;
 use crate::data::Feeder;
@@ -65,5 +66,56 @@ impl Dynamic {
                 .map(|e| format!("extract {}", e.variable)),
         );
         labels
+    }
+}
+
+impl SessionPlan {
+    /// The `variables and data` section of `klavier check`; nothing when there is none.
+    pub(crate) fn describe(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.variables.is_empty() && self.feeders.is_empty() && self.templates.is_empty() {
+            return Ok(());
+        }
+        writeln!(f, "variables and data")?;
+        if !self.variables.is_empty() {
+            let names: Vec<&str> = self.variables.keys().map(String::as_str).collect();
+            writeln!(f, "  variables         {}", names.join(", "))?;
+        }
+        for feeder in &self.feeders {
+            writeln!(
+                f,
+                "  data {:<12} {} rows ({}), {} per {}",
+                feeder.name,
+                feeder.table.rows(),
+                feeder.table.columns().join(", "),
+                format!("{:?}", feeder.strategy).to_lowercase(),
+                format!("{:?}", feeder.per).to_lowercase(),
+            )?;
+        }
+        writeln!(f, "  templates         {}", self.templates.len())?;
+        writeln!(f, "  cookies           {}", on_off(self.cookies))
+    }
+
+    /// A request's extra details for `klavier check`: checks and extractions.
+    pub(crate) fn request_details(dynamic: &Dynamic) -> Vec<String> {
+        let mut details = Vec::new();
+        let checks = dynamic.expect.as_ref().map_or(0, |e| e.checks().len());
+        match checks {
+            0 => {}
+            1 => details.push("1 check".to_owned()),
+            n => details.push(format!("{n} checks")),
+        }
+        if !dynamic.extract.is_empty() {
+            let names: Vec<&str> = dynamic.extract.iter().map(|e| &*e.variable).collect();
+            details.push(format!("extracts {}", names.join(", ")));
+        }
+        details
+    }
+}
+
+fn on_off(on: bool) -> &'static str {
+    if on {
+        "on, one jar per user"
+    } else {
+        "off"
     }
 }

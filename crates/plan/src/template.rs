@@ -200,6 +200,21 @@ impl Templates {
         self.count
     }
 
+    /// `text` as written: literal pieces and each template's source.
+    pub fn describe(&self, text: &Text) -> String {
+        let mut out = String::new();
+        for piece in &text.pieces {
+            match piece {
+                Piece::Literal(literal) => out.push_str(literal),
+                Piece::Template { name, .. } => {
+                    let source = self.env.get_template(name).map(|t| t.source().to_owned());
+                    out.push_str(&source.unwrap_or_default());
+                }
+            }
+        }
+        out
+    }
+
     /// Whether the set holds no template.
     pub fn is_empty(&self) -> bool {
         self.count == 0
