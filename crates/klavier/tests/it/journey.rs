@@ -166,3 +166,97 @@ fn the_journey_example_runs_against_the_built_in_target() {
     );
     assert_eq!(target.state().accounts().report().logins.len(), 50);
 }
+
+#[test]
+fn rendered_values_reach_the_server_and_cookies_come_back() {
+    let target = target();
+    let ws = Workspace::new();
+    let profile = format!(
+        r#"[target]
+base_url = "{base}"
+headers = {{ "X-Run" = "{{{{ run }}}}" }}
+[load]
+users = 1
+[timings]
+duration = "10s"
+[variables]
+run = "r1"
+tenant = "a b&c"
+[data.once]
+file = "once.csv"
+strategy = "unique"
+[scenarios.s]
+[[scenarios.s.requests]]
+name = "set cookie"
+path = "/cookies/set"
+query = {{ flavour = "oat" }}
+[[scenarios.s.requests]]
+name = "echo"
+method = "POST"
+path = "/echo"
+query = {{ tenant = "{{{{ tenant }}}}", vu = "{{{{ vu }}}}" }}
+headers = {{ "X-Upper" = "{{{{ once.word | upper }}}}" }}
+json = {{ word = "{{{{ once.word }}}}", quote = "{{{{ '\"' }}}}", n = 1 }}
+expect = {{ json = {{ "$.query" = "tenant=a+b%26c&vu=0", "$.headers['x-upper']" = "HELLO", "$.headers['x-run']" = "r1", "$.headers.cookie" = "flavour=oat", "$.body" = '{{"n":1,"quote":"\"","word":"hello"}}' }} }}
+[[scenarios.s.requests]]
+name = "cookies"
+path = "/cookies"
+expect = {{ json = {{ "$.cookies.flavour" = "oat" }} }}
+"#,
+        base = target.base_url()
+    );
+    ws.write("once.csv", "word\nhello\n");
+    let path = ws.write("profile.toml", profile);
+    let json = ws.path("result.json");
+    let mut cmd = klavier();
+    cmd.arg("run")
+        .arg(&path)
+        .args(["--quiet", "--json"])
+        .arg(&json);
+    let run = run_ok(&mut cmd, &json);
+    for name in ["set cookie", "echo", "cookies"] {
+        let row = request(&run.result, name);
+        assert_eq!(uint(row, "count"), 1, "one row, one iteration: {row}");
+        assert_eq!(uint(row, "check_failures"), 0, "{row}");
+    }
+}
+
+#[test]
+fn cookies_can_be_turned_off() {
+    let target = target();
+    let ws = Workspace::new();
+    let profile = format!(
+        r#"[target]
+base_url = "{base}"
+cookies = false
+[load]
+users = 1
+[timings]
+duration = "200ms"
+min_scenario_interval_ms = 100
+[scenarios.s]
+[[scenarios.s.requests]]
+path = "/cookies/set?flavour=oat"
+[[scenarios.s.requests]]
+name = "cookies"
+path = "/cookies"
+expect = {{ json = {{ "$.cookies" = {{}} }} }}
+"#,
+        base = target.base_url()
+    );
+    let path = ws.write("profile.toml", profile);
+    let json = ws.path("result.json");
+    let mut cmd = klavier();
+    cmd.arg("run")
+        .arg(&path)
+        .args(["--quiet", "--json"])
+        .arg(&json);
+    let run = run_ok(&mut cmd, &json);
+    let row = request(&run.result, "cookies");
+    assert!(uint(row, "count") > 0, "{row}");
+    assert_eq!(
+        uint(row, "check_failures"),
+        0,
+        "no cookie was sent back: {row}"
+    );
+}
