@@ -5,6 +5,8 @@ use std::time::Duration;
 use http::HeaderName;
 use serde_json_path::JsonPath;
 
+use crate::template::Text;
+
 /// A request's `expect`: every check must pass for the request to pass.
 #[derive(Debug, Clone, Default)]
 pub struct Expect {
@@ -19,6 +21,19 @@ pub struct Expect {
     pub json: Vec<JsonCheck>,
     /// `max_latency = "500ms"`: the response must complete within this time.
     pub max_latency: Option<Duration>,
+    /// Expected values written with `{{ … }}`: rendered for the user before checking.
+    pub templates: Vec<(Expected, Text)>,
+}
+
+/// Which expected value a template renders.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Expected {
+    /// The value of `headers[i]`.
+    Header(usize),
+    /// `body_contains`.
+    BodyContains,
+    /// The (string) value of `json[i]`.
+    Json(usize),
 }
 
 /// One `json` check.
@@ -85,6 +100,25 @@ impl Expect {
         self.body_contains.is_some() || !self.json.is_empty()
     }
 
+    /// This expectation with its templated values rendered by `render`; the first
+    /// render error is returned.
+    pub fn resolve<E>(
+        &self,
+        mut render: impl FnMut(&Text) -> Result<String, E>,
+    ) -> Result<Expect, E> {
+        let mut resolved = self.clone();
+        for (expected, text) in &self.templates {
+            let value = render(text)?;
+            match *expected {
+                Expected::Header(i) => resolved.headers[i].1 = value,
+                Expected::BodyContains => resolved.body_contains = Some(value),
+                Expected::Json(i) => resolved.json[i].value = serde_json::Value::String(value),
+            }
+        }
+        resolved.templates.clear();
+        Ok(resolved)
+    }
+
     /// Whether `status` counts as success: listed in `status` if given, else `200..=399`.
     pub fn accepts_status(&self, status: u16) -> bool {
         match &self.status {
@@ -110,6 +144,7 @@ mod tests {
                 value: "up".into(),
             }],
             max_latency: Some(Duration::from_millis(500)),
+            templates: Vec::new(),
         };
         let labels: Vec<String> = expect.checks().iter().map(ToString::to_string).collect();
         assert_eq!(

@@ -68,8 +68,10 @@ pub(super) fn capture_for(request: &Request, session: &Session) -> Capture {
 
 /// Takes in the response to `request` (sent as `sent`): cookies, extractions, checks.
 /// Records check outcomes; returns whether every check passed.
+#[allow(clippy::too_many_arguments)] // the pieces of one exchange, each from elsewhere
 pub(super) fn take_in(
     session: &mut Session,
+    renderer: &session::Renderer,
     request: &Request,
     sent: &Request,
     outcome: Outcome,
@@ -104,8 +106,15 @@ pub(super) fn take_in(
         body: &captured.body,
         latency,
     };
+    // Expected values with templates are rendered for this user; one that cannot be
+    // (a variable is unset) keeps its template text, which fails its check.
+    let resolved = dynamic
+        .expect
+        .as_ref()
+        .filter(|e| !e.templates.is_empty())
+        .and_then(|e| e.resolve(|text| session.render_text(renderer, text)).ok());
     let verdict = session::evaluate(
-        dynamic.expect.as_ref(),
+        resolved.as_ref().or(dynamic.expect.as_ref()),
         &dynamic.extract,
         &response,
         session.vars_mut(),

@@ -306,6 +306,7 @@ pub(super) async fn run_iteration<T: Transport>(
         let done = Instant::now();
         let checked = dynamic::take_in(
             session,
+            &ctx.session.renderer,
             request,
             &prepared,
             exchanged.outcome,

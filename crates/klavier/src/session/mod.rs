@@ -123,6 +123,17 @@ impl Session {
         renderer.render(text, &vars, &mut self.rng, out)
     }
 
+    /// `text` rendered with this user's variables, as a new string.
+    pub fn render_text(
+        &mut self,
+        renderer: &Renderer,
+        text: &klavier_plan::template::Text,
+    ) -> Result<String, RenderError> {
+        let mut out = String::new();
+        self.render(renderer, text, &mut out)?;
+        Ok(out)
+    }
+
     /// `request` with its templated parts rendered for this user (`scratch` is reused
     /// between calls). Fails when a variable is unset or the result is not valid HTTP.
     pub fn render_request(

@@ -257,6 +257,7 @@ fn checks_fail_one_by_one() {
             value: "up".into(),
         }],
         max_latency: Some(Duration::from_millis(1)),
+        templates: Vec::new(),
     };
     let (shared, _) = shared_with(&[], &[]);
     let mut session = Session::start(&shared, 0, 1).expect("starts");

@@ -9,14 +9,14 @@ use http::HeaderName;
 use serde_json_path::JsonPath;
 use serde_spanned::Spanned;
 
-use super::{parse_duration, Context};
-use crate::checks::{Expect, JsonCheck};
+use super::{parse_duration, templated, Context};
+use crate::checks::{Expect, Expected, JsonCheck};
 use crate::data::{self, Feeder, OnExhausted, Per, Strategy};
 use crate::error::Span;
 use crate::extract::{ExtractFrom, Extraction};
 use crate::locate::join;
 use crate::profile::correlation::{DataProfile, ExpectProfile, ExtractProfile};
-use crate::template::{Scope, BUILTINS, FUNCTIONS};
+use crate::template::{is_template, Encode, Scope, Text, BUILTINS, FUNCTIONS};
 
 /// Whether `name` can be a template variable: an identifier that is not a built-in.
 fn variable_name_problem(name: &str) -> Option<String> {
@@ -309,11 +309,39 @@ pub(super) fn expect(
         None => None,
     };
     let headers = expected_headers(profile, &field, cx)?;
+    let mut templates = Vec::new();
+    for (i, (name, _)) in profile.header.iter().flatten().enumerate() {
+        let value = &profile.header.as_ref().expect("iterating it")[name];
+        let header_field = join(&join(&field, "header"), name);
+        let span = Some(value.span());
+        templates.extend(expected(
+            value.get_ref(),
+            span,
+            &header_field,
+            Expected::Header(i),
+            cx,
+        )?);
+    }
+    if let Some(body) = &profile.body_contains {
+        let body_field = join(&field, "body_contains");
+        let span = Some(body.span());
+        templates.extend(expected(
+            body.get_ref(),
+            span,
+            &body_field,
+            Expected::BodyContains,
+            cx,
+        )?);
+    }
     let mut json = Vec::new();
     for (path, value) in profile.json.iter().flatten() {
         let json_field = join(&join(&field, "json"), path);
         let span = cx.span_of(&json_field);
         let compiled = json_path(path, span, &json_field, cx)?;
+        if let Some(text) = value.as_str() {
+            let which = Expected::Json(json.len());
+            templates.extend(expected(text, None, &json_field, which, cx)?);
+        }
         json.push(JsonCheck {
             written: path.clone(),
             path: compiled,
@@ -335,7 +363,23 @@ pub(super) fn expect(
         body_contains: profile.body_contains.as_ref().map(|b| b.get_ref().clone()),
         json,
         max_latency,
+        templates,
     }))
+}
+
+/// An expected value: `Some` template when it holds `{{ … }}`, `None` when literal.
+fn expected(
+    text: &str,
+    span: Option<Span>,
+    field: &str,
+    which: Expected,
+    cx: &mut Context<'_>,
+) -> Option<Option<(Expected, Text)>> {
+    if !is_template(text) {
+        return Some(None);
+    }
+    let mut out = Text::default();
+    templated::add(text, span, field, Encode::Raw, &mut out, cx).then_some(Some((which, out)))
 }
 
 fn expected_headers(

@@ -69,7 +69,7 @@ pub(super) fn compile(
 }
 
 /// Compiles one string written at `span` (`None`: no span known, use `field`'s).
-fn add(
+pub(super) fn add(
     text: &str,
     span: Option<Span>,
     field: &str,

@@ -159,6 +159,7 @@ fn every_static_check_names_line_column_and_field() {
         ("bad group", String::new(), "path = \"/\"\nextract = { t = { regex = \"a(b)\", group = 2 } }\n", (8, 43), format!("{r}.extract.t.group"), "group 2 does not exist"),
         ("builtin as variable", String::new(), "path = \"/\"\nextract = { vu = { header = \"X\" } }\n", (8, 18), format!("{r}.extract.vu"), "\"vu\" is a built-in name"),
         ("bad status", String::new(), "path = \"/\"\nexpect = { status = \"ok\" }\n", (8, 21), format!("{r}.expect.status"), "status must be a status code"),
+        ("template in expect", String::new(), "path = \"/\"\nexpect = { body_contains = \"{{ nope }}\" }\n", (8, 32), format!("{r}.expect.body_contains"), "undefined variable \"nope\""),
         ("bad max_latency", String::new(), "path = \"/\"\nexpect = { max_latency = \"fast\" }\n", (8, 26), format!("{r}.expect.max_latency"), "\"fast\" is not a duration"),
         ("bad variable name", "[variables]\n\"a-b\" = 1\n".into(), "path = \"/\"\n", (6, 9), "variables.a-b".into(), "\"a-b\" is not a valid variable name"),
     ];
