@@ -194,7 +194,7 @@ def parse(tool, stdout, out):
     }
 
 
-def measure(args, tool, server, path, conns, seconds, poll=False):
+def measure(args, tool, server, path, conns, seconds):
     """One run of `tool`: its figures, its CPU and peak RSS, and what the target saw."""
     out = args.workdir / f"{tool}.json"
     timefile = args.workdir / "time.txt"
@@ -206,13 +206,7 @@ def measure(args, tool, server, path, conns, seconds, poll=False):
     load = loadavg()
     pinned = [*NICE, "taskset", "-c", GENERATOR_CORE, *argv]
     wrapped = ["/usr/bin/time", "-f", "%U %S %M %e", "-o", str(timefile), *pinned]
-    started = time.monotonic()
     proc = subprocess.Popen(wrapped, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-    polls = []
-    if probe and poll:
-        while proc.poll() is None and time.monotonic() - started < seconds + 30:
-            polls.append((time.monotonic() - started, probe.timing()["requests"]))
-            time.sleep(0.5)
     try:
         stdout, _ = proc.communicate(timeout=seconds + 60)
     except subprocess.TimeoutExpired:
@@ -230,7 +224,6 @@ def measure(args, tool, server, path, conns, seconds, poll=False):
     result["cpu_us_per_req"] = result["cpu_s"] * 1e6 / max(result["requests"], 1)
     if probe:
         result["server"] = probe.timing()
-        result["polls"] = polls
         probe.close()
     log(f"{tool:8} {server.name:15} {path:12} c={conns:<6} {result['rps']:>10.0f} req/s "
         f"{result['cpu_us_per_req']:6.2f} µs CPU/req  {result['rss_kib']} KiB  load {load:.2f}")
@@ -258,20 +251,19 @@ def throughput(args, servers):
     }
 
 
-def steady_rate(polls, seconds):
-    """Server-side completions per second between 30% and 80% of the run."""
-    lo, hi = 0.3 * seconds, 0.8 * seconds
-    window = [(t, n) for t, n in polls if lo <= t <= hi]
-    if len(window) < 2:
-        return 0.0
-    (t0, n0), (t1, n1) = window[0], window[-1]
-    return (n1 - n0) / (t1 - t0)
+def steady_rate(server, users):
+    """The rate `users` closed-loop connections achieve as the server sees it: each
+    connection sends one request per cycle, and the mean gap between two requests on
+    one connection is the cycle. Unlike counting completions in a window, this does
+    not depend on where the window falls between the bursts of synchronized users."""
+    gap_us = server["request_gap_us"]["mean"]
+    return users * 1e6 / gap_us if gap_us else 0.0
 
 
 def scale(args, target):
     def one(tool):
-        r = measure(args, tool, target, "/delay/1000", args.users, args.duration, poll=True)
-        r["steady_rps"] = steady_rate(r["polls"], args.duration)
+        r = measure(args, tool, target, "/delay/1000", args.users, args.duration)
+        r["steady_rps"] = steady_rate(r["server"], args.users)
         r["kib_per_user"] = r["rss_kib"] / args.users
         return r
     return rounds(args, one)
@@ -336,7 +328,7 @@ def throughput_table(results):
 
 def scale_table(results, users):
     lines = [
-        f"| tool | server-side steady rate (ideal {users:,}/s) | % of ideal | rate the tool reports | peak RSS KiB | KiB per user | connections opened in (ms, server-side) | errors |",
+        f"| tool | server-side rate (ideal {users:,}/s) | % of ideal | rate the tool reports | peak RSS KiB | KiB per user | connections opened in (ms, server-side) | errors |",
         "| --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     for tool, runs in results.items():
@@ -450,8 +442,9 @@ def write_report(args, res, started, elapsed):
         md += throughput_table(res["throughput"]) + [""]
     if "scale" in res:
         md += [f"## 2. Scale: {args.users:,} users, {args.duration} s, `GET /delay/1000` on the built-in target", "",
-               "The steady rate is counted by the server between 30% and 80% of the run, so every tool is "
-               "measured the same way (a tool's own rate also depends on how it counts requests cut by the end).", ""]
+               "The server-side rate is users ÷ the mean time between two requests on one connection, "
+               "measured by the target, so every tool is measured the same way (a tool's own rate also "
+               "depends on how it counts requests cut by the end).", ""]
         md += scale_table(res["scale"], args.users) + [""]
     if "accuracy" in res:
         md += [f"## 3. Accuracy: 1 connection, {args.accuracy_duration} s, `GET /delay/1` on the built-in target", "",

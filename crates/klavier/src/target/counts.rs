@@ -95,6 +95,11 @@ impl TargetState {
         self.lock_timing().record_service(elapsed);
     }
 
+    /// Note the time between two requests arriving on one connection.
+    pub(crate) fn record_gap(&self, gap: Duration) {
+        self.lock_timing().record_gap(gap);
+    }
+
     /// Note a connection accepted at `at`.
     pub(crate) fn note_connection(&self, at: Instant) {
         self.lock_timing().note_connection(at);

@@ -5,7 +5,7 @@ use std::future::Future;
 use std::io;
 use std::net::SocketAddr;
 use std::pin::{pin, Pin};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
@@ -91,7 +91,20 @@ where
         return; // the client went away before saying anything
     };
     let io = TokioIo::new(io);
-    let service = service_fn(move |request| routes::handle(request, state.clone()));
+    // When this connection's previous request arrived: the gaps between requests on
+    // one connection give a closed-loop client's cycle time, hence its true rate.
+    let previous: Mutex<Option<Instant>> = Mutex::new(None);
+    let service = service_fn(move |request| {
+        let now = Instant::now();
+        let before = previous
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .replace(now);
+        if let Some(before) = before {
+            state.record_gap(now - before);
+        }
+        routes::handle(request, state.clone())
+    });
     // Errors end one connection and concern only its client: nothing to report.
     let _ = match protocol {
         Protocol::Http1 => {

@@ -1,7 +1,9 @@
 //! What the target measured itself: how long it took to answer each counted request
 //! (its *service time*, from the parsed request head to the response handed to hyper)
-//! and when connections arrived. The truth a client's latencies are compared with
-//! (`bench/`): a client's p50 minus the server's p50 is the client's own overhead.
+//! and when connections arrived, and the gaps between requests on one connection.
+//! The truth a client is compared with (`bench/`): a client's p50 minus the server's
+//! p50 is the client's own overhead; connections divided by the mean gap is the rate
+//! a closed-loop client really achieved, whatever it reports.
 
 use std::time::{Duration, Instant};
 
@@ -13,6 +15,7 @@ use serde::Serialize;
 #[derive(Debug)]
 pub(crate) struct Timing {
     service_ns: Histogram<u64>,
+    gap_ns: Histogram<u64>,
     connections: u64,
     first_accept: Option<Instant>,
     last_accept: Option<Instant>,
@@ -25,6 +28,8 @@ pub struct TimingReport {
     pub requests: u64,
     /// Service-time percentiles in microseconds (fractional).
     pub service_time_us: Percentiles,
+    /// Time between consecutive requests on one connection, in microseconds.
+    pub request_gap_us: Percentiles,
     /// Connections accepted.
     pub connections: u64,
     /// Milliseconds from the first accepted connection to the last one: how long a
@@ -52,7 +57,8 @@ pub struct Percentiles {
 impl Timing {
     pub(crate) fn new() -> Self {
         Self {
-            service_ns: Histogram::new(3).expect("3 significant digits is a valid precision"),
+            service_ns: histogram(),
+            gap_ns: histogram(),
             connections: 0,
             first_accept: None,
             last_accept: None,
@@ -60,11 +66,11 @@ impl Timing {
     }
 
     pub(crate) fn record_service(&mut self, elapsed: Duration) {
-        let ns = u64::try_from(elapsed.as_nanos()).unwrap_or(u64::MAX).max(1);
-        // Only fails if the histogram cannot grow; keep the sample at the edge.
-        if self.service_ns.record(ns).is_err() {
-            self.service_ns.saturating_record(ns);
-        }
+        record(&mut self.service_ns, elapsed);
+    }
+
+    pub(crate) fn record_gap(&mut self, gap: Duration) {
+        record(&mut self.gap_ns, gap);
     }
 
     pub(crate) fn note_connection(&mut self, at: Instant) {
@@ -74,25 +80,44 @@ impl Timing {
     }
 
     pub(crate) fn report(&self) -> TimingReport {
-        let h = &self.service_ns;
-        let us = |ns: u64| ns as f64 / 1000.0;
         let span = match (self.first_accept, self.last_accept) {
             (Some(first), Some(last)) => last.duration_since(first),
             _ => Duration::ZERO,
         };
         TimingReport {
-            requests: h.len(),
-            service_time_us: Percentiles {
-                min: us(h.min()),
-                mean: h.mean() / 1000.0,
-                p50: us(h.value_at_quantile(0.5)),
-                p90: us(h.value_at_quantile(0.9)),
-                p99: us(h.value_at_quantile(0.99)),
-                max: us(h.max()),
-            },
+            requests: self.service_ns.len(),
+            service_time_us: Percentiles::of(&self.service_ns),
+            request_gap_us: Percentiles::of(&self.gap_ns),
             connections: self.connections,
             accept_span_ms: span.as_secs_f64() * 1000.0,
         }
+    }
+}
+
+impl Percentiles {
+    /// A nanosecond histogram in microseconds.
+    fn of(h: &Histogram<u64>) -> Self {
+        let us = |ns: u64| ns as f64 / 1000.0;
+        Self {
+            min: us(h.min()),
+            mean: h.mean() / 1000.0,
+            p50: us(h.value_at_quantile(0.5)),
+            p90: us(h.value_at_quantile(0.9)),
+            p99: us(h.value_at_quantile(0.99)),
+            max: us(h.max()),
+        }
+    }
+}
+
+fn histogram() -> Histogram<u64> {
+    Histogram::new(3).expect("3 significant digits is a valid precision")
+}
+
+fn record(h: &mut Histogram<u64>, d: Duration) {
+    let ns = u64::try_from(d.as_nanos()).unwrap_or(u64::MAX).max(1);
+    // Only fails if the histogram cannot grow; keep the sample at the edge.
+    if h.record(ns).is_err() {
+        h.saturating_record(ns);
     }
 }
 
@@ -106,6 +131,7 @@ mod tests {
         for us in 1..=100 {
             timing.record_service(Duration::from_micros(us));
         }
+        timing.record_gap(Duration::from_millis(1000));
         let t0 = Instant::now();
         timing.note_connection(t0);
         timing.note_connection(t0 + Duration::from_millis(250));
@@ -119,6 +145,7 @@ mod tests {
             (report.service_time_us.p99 - 99.0).abs() < 0.1,
             "{report:?}"
         );
+        assert!((report.request_gap_us.p50 - 1e6).abs() < 1e3, "{report:?}");
         assert_eq!(report.connections, 2);
         assert!((report.accept_span_ms - 250.0).abs() < 1e-6);
     }
