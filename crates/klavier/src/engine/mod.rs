@@ -99,9 +99,16 @@ pub fn run(
             anyhow::bail!("a worker thread panicked; results are incomplete");
         }
     }
+    // Users that ran out of data ended the run early: its rates are per the time it took.
+    let ran = tokio::time::Instant::now().saturating_duration_since(schedule.start);
+    let elapsed = if session.feeds.ran_out() {
+        outcome.elapsed.min(ran)
+    } else {
+        outcome.elapsed
+    };
     Ok(RunResult {
         started_at,
-        elapsed: outcome.elapsed,
+        elapsed,
         stop_reason: outcome.stop_reason,
         total: outcome.total,
         timeseries: outcome.timeseries,

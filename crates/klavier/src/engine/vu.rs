@@ -186,6 +186,8 @@ pub(super) enum IterationEnd {
     Cut,
     /// A request was in flight when the graceful stop ran out.
     Aborted,
+    /// Not started: the user's data ran out (a `unique` feeder that says stop).
+    NoData,
 }
 
 /// Closed model: runs user `vu` whenever the schedule wants it active, until the stop.
@@ -245,6 +247,7 @@ pub(super) fn record_iteration(ctx: &Context, scenario: usize, began: Instant, e
             recorder.record_iteration(scenario, began.elapsed(), *ok);
         }
         IterationEnd::Cut | IterationEnd::Aborted => recorder.record_iteration_cut(scenario),
+        IterationEnd::NoData => {}
     }
 }
 
@@ -265,7 +268,7 @@ pub(super) async fn run_iteration<T: Transport>(
     let timings = &ctx.plan.timings;
     let mut ok = true;
     if !vu.begin(index, ctx) {
-        return IterationEnd::Cut;
+        return IterationEnd::NoData;
     }
     for (i, request) in scenario.requests.iter().enumerate() {
         if i > 0 {

@@ -1,7 +1,7 @@
 //! Feeders at run time: the plan's tables plus the one cross-thread cursor `unique`
 //! needs (touched once per draw, not per byte).
 
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use klavier_plan::data::{Feeder, OnExhausted, Per, Strategy};
@@ -14,6 +14,8 @@ use super::vars::Vars;
 #[derive(Debug, Default)]
 pub struct Feeds {
     feeds: Vec<Feed>,
+    /// Set once a `unique` feeder with `on_exhausted = "stop"` had no row for a user.
+    ran_out: AtomicBool,
 }
 
 #[derive(Debug)]
@@ -42,7 +44,15 @@ impl Feeds {
                 taken: AtomicUsize::new(0),
             })
             .collect();
-        Self { feeds }
+        Self {
+            feeds,
+            ran_out: AtomicBool::new(false),
+        }
+    }
+
+    /// Whether a `unique` feeder ran out of rows and stopped a user.
+    pub fn ran_out(&self) -> bool {
+        self.ran_out.load(Ordering::Relaxed)
     }
 
     /// How many feeders there are (the length of a user's `positions`).
@@ -82,9 +92,10 @@ impl Feeds {
                         OnExhausted::Recycle => taken % rows,
                         OnExhausted::Stop if taken < rows => taken,
                         OnExhausted::Stop => {
+                            self.ran_out.store(true, Ordering::Relaxed);
                             return Err(Exhausted {
                                 feeder: feed.name.clone(),
-                            })
+                            });
                         }
                     }
                 }

@@ -74,6 +74,8 @@ headers = {{ Authorization = "Bearer {{{{ token }}}}", "X-Expect-User" = "{{{{ a
 
     // The run ended when the accounts ran out, long before its 30 s.
     assert!(started.elapsed().as_secs() < 20, "{result}");
+    let took = result["duration_seconds"].as_f64().unwrap_or(f64::MAX);
+    assert!(took < 20.0, "rates are per the time the run took: {result}");
     let once: BTreeMap<String, u64> = accounts().into_iter().map(|u| (u, 1)).collect();
     let seen = target.state().accounts().report();
     assert_eq!(seen.logins, once, "every account logged in exactly once");
@@ -92,6 +94,13 @@ headers = {{ Authorization = "Bearer {{{{ token }}}}", "X-Expect-User" = "{{{{ a
         assert_eq!(uint(row, "check_failures"), 0, "{row}");
         assert_eq!(uint(row, "skipped"), 0, "{row}");
     }
+    let journey = &result["scenarios"][0];
+    assert_eq!(uint(journey, "iterations"), 50, "{journey}");
+    assert_eq!(
+        uint(journey, "cut_iterations"),
+        0,
+        "running out of data cuts nothing: {journey}"
+    );
     // Statistics group by request name, never by the rendered values.
     assert_eq!(result["requests"].as_array().map(Vec::len), Some(3));
 }
