@@ -39,7 +39,11 @@ pub(super) fn prepare<'r>(
     };
     if let Some(jar) = session.jar.as_mut() {
         let destination = destination(&built.uri);
-        if let Some(cookie) = jar.header(destination, SystemTime::now()) {
+        if let Some(mut cookie) = jar.header(destination, SystemTime::now()) {
+            // A Cookie header written in the profile comes first; the jar's follow.
+            if let Some(written) = built.headers.get(COOKIE).and_then(|v| v.to_str().ok()) {
+                cookie = format!("{written}; {cookie}");
+            }
             if let Ok(value) = HeaderValue::from_str(&cookie) {
                 built.headers.insert(COOKIE, value);
             }

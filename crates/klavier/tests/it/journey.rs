@@ -211,7 +211,8 @@ expect = {{ json = {{ "$.query" = "tenant=a+b%26c&vu=0", "$.headers['x-upper']" 
 [[scenarios.s.requests]]
 name = "cookies"
 path = "/cookies"
-expect = {{ json = {{ "$.cookies.flavour" = "oat" }} }}
+headers = {{ Cookie = "mine=1" }}
+expect = {{ json = {{ "$.cookies.flavour" = "oat", "$.cookies.mine" = "1" }} }}
 "#,
         base = target.base_url()
     );
