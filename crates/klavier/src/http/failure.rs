@@ -1,6 +1,5 @@
 //! The single mapping from I/O, TLS and hyper errors to [`FailureKind`].
 
-use std::error::Error as StdError;
 use std::io;
 
 use klavier_stats::FailureKind;
@@ -27,35 +26,21 @@ pub fn handshake_error(err: &io::Error) -> FailureKind {
     }
 }
 
-/// Classifies a hyper error from sending a request or reading a response.
-pub fn hyper_error(err: &hyper::Error) -> FailureKind {
-    if err.is_parse() || err.is_parse_status() || err.is_parse_too_large() {
-        return FailureKind::MalformedResponse;
+/// Classifies an error from reading a response: a TLS problem (bad record, alert)
+/// is `Tls`; otherwise as any I/O error.
+pub fn read_error(err: &io::Error) -> FailureKind {
+    let is_tls = err
+        .get_ref()
+        .is_some_and(|inner| inner.downcast_ref::<rustls::Error>().is_some());
+    if is_tls {
+        FailureKind::Tls
+    } else {
+        io_error(err)
     }
-    if err.is_timeout() {
-        return FailureKind::Timeout;
-    }
-    if let Some(io_err) = find_io_error(err) {
-        return io_error(io_err);
-    }
-    if err.is_incomplete_message() || err.is_canceled() || err.is_closed() {
-        return FailureKind::ConnectionClosed;
-    }
-    FailureKind::Other
 }
 
-fn find_io_error<'a>(err: &'a (dyn StdError + 'static)) -> Option<&'a io::Error> {
-    let mut source = err.source();
-    while let Some(e) = source {
-        if let Some(io_err) = e.downcast_ref::<io::Error>() {
-            return Some(io_err);
-        }
-        source = e.source();
-    }
-    None
-}
-
-fn io_error(err: &io::Error) -> FailureKind {
+/// Classifies an I/O error on an established connection.
+pub fn io_error(err: &io::Error) -> FailureKind {
     match err.kind() {
         io::ErrorKind::ConnectionReset
         | io::ErrorKind::ConnectionAborted

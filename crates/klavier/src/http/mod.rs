@@ -1,11 +1,14 @@
 //! The HTTP client side: one connection per virtual user, over TCP or rustls.
 //!
-//! No hyper type leaks out of this module: the engine hands in a plan
-//! [`Request`](klavier_plan::Request) and gets back an [`Exchanged`] outcome.
+//! The engine hands in a plan [`Request`](klavier_plan::Request) and gets back an
+//! [`Exchanged`] outcome. HTTP/1.1 is spoken by a small codec on the user's own task
+//! (`h1.rs`): no channel, no per-connection task, one reused buffer each way.
 
 mod capture;
 mod client;
 mod failure;
+mod h1;
+mod stream;
 mod tls;
 
 pub use capture::{Capture, Captured};
