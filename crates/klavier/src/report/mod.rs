@@ -7,6 +7,7 @@
 mod checks;
 mod json;
 mod shape;
+mod table;
 mod text;
 mod units;
 

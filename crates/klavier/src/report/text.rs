@@ -8,6 +8,7 @@
 use std::io::{self, Write};
 
 use super::shape;
+use super::table::Table;
 use super::units::{byte_size, micros, percent, rate, seconds};
 use klavier_stats::{
     is_success_status, FailureKind, LatencyStats, RequestSummary, ScenarioSummary, StopReason,
@@ -73,7 +74,14 @@ fn write_header(s: &Summary, out: &mut impl Write) -> io::Result<()> {
         s.duration_seconds,
         seconds(s.planned_duration_seconds)
     )?;
-    writeln!(out, "  users      {}", s.users)?;
+    match &s.arrivals {
+        Some(a) => writeln!(
+            out,
+            "  users      up to {} serving arrivals (open model), {} started, {} dropped",
+            s.users, a.started, a.dropped
+        )?,
+        None => writeln!(out, "  users      {} (closed model)", s.users)?,
+    }
     writeln!(out, "  seed       {}", s.seed)?;
     let t = &s.totals;
     writeln!(
@@ -279,81 +287,6 @@ fn shorten(name: &str) -> String {
     format!("{kept}…")
 }
 
-/// A table whose first column is left-aligned (rows indented under the title)
-/// and whose other columns are right-aligned; widths fit the widest cell.
-struct Table {
-    headers: Vec<String>,
-    left: Vec<bool>,                // per column: left-aligned (the first always is)
-    rows: Vec<Option<Vec<String>>>, // None is a horizontal rule
-}
-
-impl Table {
-    fn new(headers: &[&str]) -> Self {
-        Table {
-            headers: headers.iter().map(|h| (*h).to_owned()).collect(),
-            left: headers.iter().enumerate().map(|(i, _)| i == 0).collect(),
-            rows: Vec::new(),
-        }
-    }
-
-    /// Left-aligns the last column (free text such as notes).
-    fn note_column(mut self) -> Self {
-        if let Some(last) = self.left.last_mut() {
-            *last = true;
-        }
-        self
-    }
-
-    fn push(&mut self, cells: Vec<String>) {
-        self.rows.push(Some(cells));
-    }
-
-    fn rule(&mut self) {
-        self.rows.push(None);
-    }
-
-    fn widths(&self) -> Vec<usize> {
-        let mut widths: Vec<usize> = self.headers.iter().map(|h| h.chars().count()).collect();
-        for cells in self.rows.iter().flatten() {
-            for (i, cell) in cells.iter().enumerate() {
-                let indent = if i == 0 { 2 } else { 0 };
-                if let Some(w) = widths.get_mut(i) {
-                    *w = (*w).max(cell.chars().count() + indent);
-                }
-            }
-        }
-        widths
-    }
-}
-
-impl std::fmt::Display for Table {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let widths = self.widths();
-        let line = |f: &mut std::fmt::Formatter<'_>, cells: &[String], indent: &str| {
-            let mut text = String::new();
-            for (i, (cell, &w)) in cells.iter().zip(&widths).enumerate() {
-                if i == 0 {
-                    text.push_str(&format!("{indent}{cell:<0$}", w - indent.len()));
-                } else if self.left[i] {
-                    text.push_str(&format!("  {cell:<w$}"));
-                } else {
-                    text.push_str(&format!("  {cell:>w$}"));
-                }
-            }
-            writeln!(f, "{}", text.trim_end())
-        };
-        line(f, &self.headers, "")?;
-        let total_width = widths.iter().sum::<usize>() + 2 * widths.len().saturating_sub(1);
-        for row in &self.rows {
-            match row {
-                Some(cells) => line(f, cells, "  ")?,
-                None => writeln!(f, "  {}", "─".repeat(total_width.saturating_sub(2)))?,
-            }
-        }
-        Ok(())
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -384,7 +317,7 @@ mod tests {
         assert!(text.contains("  target     http://127.0.0.1:8080\n"));
         assert!(text.contains("  started    2025-01-01T00:00:00.250Z\n"));
         assert!(text.contains("  duration   10.00s of 10s planned, completed\n"));
-        assert!(text.contains("  users      20\n"));
+        assert!(text.contains("  users      20 (closed model)\n"));
         assert!(text.contains("  seed       42\n"));
         assert!(text.contains("  requests   2000 in 10.00s, 200/s, 7 (0.35%) failed\n"));
     }
