@@ -155,9 +155,7 @@ impl Connection {
                     Ok(httparse::Status::Complete(len)) => {
                         let head = Head::from_parsed(&response, len)?;
                         if let Some((capture, captured)) = keep {
-                            if capture.headers || capture.cookies {
-                                captured.keep_head(*capture, &header_map(response.headers));
-                            }
+                            keep_head(*capture, captured, response.headers);
                         }
                         self.start += len;
                         return Ok(head);
@@ -369,6 +367,20 @@ fn contains_token(value: &[u8], token: &[u8]) -> bool {
     value
         .split(|&b| b == b',')
         .any(|part| part.trim_ascii().eq_ignore_ascii_case(token))
+}
+
+/// Keeps what `capture` asks for of a parsed head. Cookies alone (the default: every
+/// user has a jar) need only the `Set-Cookie` values, not a whole header map.
+fn keep_head(capture: Capture, captured: &mut Captured, headers: &[httparse::Header<'_>]) {
+    if capture.headers {
+        captured.keep_head(capture, &header_map(headers));
+    } else if capture.cookies {
+        let cookies = headers
+            .iter()
+            .filter(|h| h.name.eq_ignore_ascii_case("set-cookie"))
+            .filter_map(|h| HeaderValue::from_bytes(h.value).ok());
+        captured.set_cookies.extend(cookies);
+    }
 }
 
 fn header_map(headers: &[httparse::Header<'_>]) -> HeaderMap {
