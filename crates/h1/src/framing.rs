@@ -156,12 +156,15 @@ mod tests {
         }
     }
 
+    /// Why, status, minor version, header lines, HEAD request, expected.
+    type Case<'a> = (&'a str, u16, u8, Vec<(&'a str, &'a str)>, bool, Delimited);
+
     #[test]
     fn framing_by_rfc_9112() {
         let cl = ("Content-Length", "5");
         let te = ("Transfer-Encoding", "chunked");
         #[rustfmt::skip]
-        let cases: [(&str, u16, u8, Vec<(&str, &str)>, bool, Delimited); 17] = [
+        let cases: [Case<'_>; 17] = [
             ("content-length", 200, 1, vec![cl], false, d(Framing::Length(5), true)),
             ("zero length", 200, 1, vec![("content-length", "0")], false, d(Framing::Length(0), true)),
             ("repeated identical lengths", 200, 1, vec![cl, cl], false, d(Framing::Length(5), true)),
@@ -187,13 +190,25 @@ mod tests {
 
     #[test]
     fn chunked_in_http_1_0_is_decoded_then_closed() {
-        let lines = [("Transfer-Encoding", "chunked"), ("Connection", "keep-alive")];
+        let lines = [
+            ("Transfer-Encoding", "chunked"),
+            ("Connection", "keep-alive"),
+        ];
         assert_eq!(framing(200, 0, &lines, false), d(Framing::Chunked, false));
     }
 
     #[test]
     fn bad_lengths_are_errors() {
-        for value in ["", "-1", "+5", "5 5", "0x10", "1e3", "99999999999999999999", "5,"] {
+        for value in [
+            "",
+            "-1",
+            "+5",
+            "5 5",
+            "0x10",
+            "1e3",
+            "99999999999999999999",
+            "5,",
+        ] {
             let result = delimit(200, 1, &headers(&[("Content-Length", value)]), false);
             assert_eq!(result, Err(Error::InvalidContentLength), "{value:?}");
         }

@@ -116,7 +116,10 @@ fn close_delimited_bodies() {
         ok(200, b"<html>all of it</html>", http10, false)
     );
     let http11 = b"HTTP/1.1 200 OK\r\n\r\nuntil close";
-    assert_eq!(decode(http11, false), ok(200, b"until close", http11, false));
+    assert_eq!(
+        decode(http11, false),
+        ok(200, b"until close", http11, false)
+    );
     let not_chunked_last = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\n\r\nraw";
     assert_eq!(
         decode(not_chunked_last, false),
@@ -138,7 +141,10 @@ fn responses_without_a_body_whatever_their_headers_say() {
     let no_content = b"HTTP/1.1 204 No Content\r\nContent-Length: 10\r\n\r\n";
     assert_eq!(decode(no_content, false), ok(204, b"", no_content, true));
     let not_modified = b"HTTP/1.1 304 Not Modified\r\nTransfer-Encoding: chunked\r\n\r\n";
-    assert_eq!(decode(not_modified, false), ok(304, b"", not_modified, true));
+    assert_eq!(
+        decode(not_modified, false),
+        ok(304, b"", not_modified, true)
+    );
     let head = b"HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n";
     assert_eq!(decode(head, true), ok(200, b"", head, true));
 }
@@ -183,7 +189,12 @@ fn malformed_framing_is_an_error() {
         (b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nshort", Error::Truncated),
     ];
     for (wire, expected) in cases {
-        assert_eq!(failed(wire), Some(expected), "{:?}", String::from_utf8_lossy(wire));
+        assert_eq!(
+            failed(wire),
+            Some(expected),
+            "{:?}",
+            String::from_utf8_lossy(wire)
+        );
     }
 }
 
@@ -191,7 +202,10 @@ fn malformed_framing_is_an_error() {
 fn a_close_before_any_byte_is_told_apart_from_a_truncation() {
     assert_eq!(failed(b""), Some(Error::ClosedBeforeResponse));
     assert_eq!(failed(b"HTTP/1.1 200"), Some(Error::Truncated));
-    assert_eq!(failed(b"HTTP/1.1 100 Continue\r\n\r\n"), Some(Error::Truncated));
+    assert_eq!(
+        failed(b"HTTP/1.1 100 Continue\r\n\r\n"),
+        Some(Error::Truncated)
+    );
     let unfinished = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n";
     assert_eq!(failed(unfinished), Some(Error::Truncated));
 }
@@ -203,7 +217,11 @@ fn heads_are_bounded() {
     assert_eq!(failed(wire.as_bytes()), Some(Error::TooManyHeaders));
     let some: String = (0..200).map(|i| format!("X-{i}: v\r\n")).collect();
     let wire = format!("HTTP/1.1 200 OK\r\n{some}Content-Length: 0\r\n\r\n");
-    assert_eq!(failed(wire.as_bytes()), None, "200 headers are within bounds");
+    assert_eq!(
+        failed(wire.as_bytes()),
+        None,
+        "200 headers are within bounds"
+    );
     let huge = format!("HTTP/1.1 200 OK\r\nX-Big: {}\r\n", "a".repeat(70_000));
     assert_eq!(failed(huge.as_bytes()), Some(Error::HeadTooLarge));
 }

@@ -110,9 +110,13 @@ impl Model {
     fn wire(&self) -> Vec<u8> {
         let mut out = Vec::new();
         for status in &self.interim {
-            out.extend_from_slice(format!("HTTP/1.1 {status} Interim\r\nX-Hint: a\r\n\r\n").as_bytes());
+            out.extend_from_slice(
+                format!("HTTP/1.1 {status} Interim\r\nX-Hint: a\r\n\r\n").as_bytes(),
+            );
         }
-        out.extend_from_slice(format!("HTTP/1.{} {} Some Reason\r\n", self.minor, self.status).as_bytes());
+        out.extend_from_slice(
+            format!("HTTP/1.{} {} Some Reason\r\n", self.minor, self.status).as_bytes(),
+        );
         for (name, value) in &self.headers {
             out.extend_from_slice(format!("{name}: {value}\r\n").as_bytes());
         }
@@ -121,13 +125,24 @@ impl Model {
         }
         match &self.framing {
             Framing::Length => {
-                out.extend_from_slice(format!("Content-Length: {}\r\n\r\n", self.body.len()).as_bytes());
+                out.extend_from_slice(
+                    format!("Content-Length: {}\r\n\r\n", self.body.len()).as_bytes(),
+                );
                 if !self.bodyless() {
                     out.extend_from_slice(&self.body);
                 }
             }
-            Framing::Chunked { sizes, extension, trailers, gzip_first } => {
-                let coding = if *gzip_first { "gzip, chunked" } else { "chunked" };
+            Framing::Chunked {
+                sizes,
+                extension,
+                trailers,
+                gzip_first,
+            } => {
+                let coding = if *gzip_first {
+                    "gzip, chunked"
+                } else {
+                    "chunked"
+                };
                 out.extend_from_slice(format!("Transfer-Encoding: {coding}\r\n\r\n").as_bytes());
                 if !self.bodyless() {
                     chunk(&mut out, &self.body, sizes, *extension, trailers);
@@ -149,13 +164,19 @@ impl Model {
         let persistent = !until_close
             && match (self.minor, self.connection) {
                 (_, Some("close")) => false,
-                (0, Some("keep-alive")) => !matches!(self.framing, Framing::Chunked { .. } if !self.bodyless()),
+                (0, Some("keep-alive")) => {
+                    !matches!(self.framing, Framing::Chunked { .. } if !self.bodyless())
+                }
                 (0, _) => false,
                 _ => true,
             };
         Outcome {
             status: Some(self.status),
-            body: if self.bodyless() { Vec::new() } else { self.body.clone() },
+            body: if self.bodyless() {
+                Vec::new()
+            } else {
+                self.body.clone()
+            },
             received: wire.len() as u64,
             persistent,
             error: None,
@@ -163,7 +184,13 @@ impl Model {
     }
 }
 
-fn chunk(out: &mut Vec<u8>, body: &[u8], sizes: &[usize], extension: bool, trailers: &[(String, String)]) {
+fn chunk(
+    out: &mut Vec<u8>,
+    body: &[u8],
+    sizes: &[usize],
+    extension: bool,
+    trailers: &[(String, String)],
+) {
     let mut rest = body;
     let mut i = 0;
     while !rest.is_empty() {
@@ -196,12 +223,14 @@ fn framing() -> impl Strategy<Value = Framing> {
             prop::collection::vec(header(), 0..4),
             any::<bool>(),
         )
-            .prop_map(|(sizes, extension, trailers, gzip_first)| Framing::Chunked {
-                sizes,
-                extension,
-                trailers,
-                gzip_first
-            }),
+            .prop_map(
+                |(sizes, extension, trailers, gzip_first)| Framing::Chunked {
+                    sizes,
+                    extension,
+                    trailers,
+                    gzip_first
+                }
+            ),
     ]
 }
 
@@ -216,16 +245,18 @@ fn model() -> impl Strategy<Value = Model> {
         prop::collection::vec(any::<u8>(), 0..13_000),
         prop::bool::weighted(0.1),
     )
-        .prop_map(|(interim, minor, status, headers, connection, framing, body, head_request)| Model {
-            interim,
-            minor,
-            status,
-            headers,
-            connection,
-            framing,
-            body,
-            head_request,
-        })
+        .prop_map(
+            |(interim, minor, status, headers, connection, framing, body, head_request)| Model {
+                interim,
+                minor,
+                status,
+                headers,
+                connection,
+                framing,
+                body,
+                head_request,
+            },
+        )
 }
 
 /// Cut points for `len` bytes: a random set, or reads of one fixed size.

@@ -186,22 +186,32 @@ impl Client {
                 .unwrap_or(Err(FailureKind::Timeout)),
             Err(kind) => Err(kind),
         };
-        match result {
-            Ok(response) => Exchanged {
-                outcome: Outcome::Status(response.status),
-                bytes_sent: response.sent,
-                bytes_received: response.received,
-            },
+        // What went over the wire, also when the exchange failed half-way.
+        let wire = self
+            .connection
+            .as_ref()
+            .map(Connection::wire)
+            .unwrap_or_default();
+        let outcome = match result {
+            Ok(status) => Outcome::Status(status),
             Err(kind) => {
                 // The connection's state is unknown (a late response may still arrive): start afresh.
                 self.connection = None;
-                Exchanged {
-                    outcome: Outcome::Failed(kind),
-                    bytes_sent: 0,
-                    bytes_received: 0,
-                }
+                Outcome::Failed(kind)
             }
+        };
+        Exchanged {
+            outcome,
+            bytes_sent: wire.sent,
+            bytes_received: wire.received,
         }
+    }
+
+    /// Drops the connection of an exchange that was cut off from outside (the
+    /// graceful stop ran out) and returns the bytes it had sent and received.
+    pub fn abandon(&mut self) -> (u64, u64) {
+        let wire = self.connection.take().map(|c| c.wire()).unwrap_or_default();
+        (wire.sent, wire.received)
     }
 }
 
