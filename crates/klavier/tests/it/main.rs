@@ -5,6 +5,7 @@
 mod demo;
 mod failures;
 mod journey;
+mod keepalive;
 mod nginx;
 mod profile_errors;
 mod run;
