@@ -6,7 +6,7 @@
 use super::{assert_matches_log, assert_no_failures, assert_sent, run, total};
 use crate::support::nginx::{Nginx, Site};
 use crate::support::process::Logged;
-use crate::support::{request, uint, Finished, Workspace};
+use crate::support::{request, uint, Workspace};
 
 /// Static files, a 204, two kinds of 304, gzip for text and JSON, 3 requests a connection.
 const SITE: Site<'static> = Site {
@@ -62,7 +62,7 @@ fn words(n: usize) -> String {
 
 /// Runs `profile` (with `{url}` for nginx's address) for 2 s with 4 users and checks
 /// Klavier against nginx's access log, bytes included.
-fn conforms(ws: &Workspace, nginx: &Nginx, profile: &str, names: &[&str]) -> Finished {
+fn conforms(ws: &Workspace, nginx: &Nginx, profile: &str, names: &[&str]) {
     let profile = profile.replace("{url}", &nginx.base_url());
     let run = run(ws, &profile, 4, "2s");
     let names: Vec<String> = names.iter().map(|n| (*n).to_owned()).collect();
@@ -79,7 +79,6 @@ fn conforms(ws: &Workspace, nginx: &Nginx, profile: &str, names: &[&str]) -> Fin
             "{name}: Klavier's bytes received vs nginx's $bytes_sent"
         );
     }
-    run
 }
 
 /// nginx's `$bytes_sent` for `key`, added up.

@@ -24,7 +24,9 @@ class Handler(http.server.SimpleHTTPRequestHandler):
             self.send_text(int(self.path[len("/text/"):]))
         else:
             super().do_GET()
-            self.log_message('"%s" %s %s', self.requestline, self.last_status, self.sent)
+            # Error pages are written by send_error, past copyfile: their size is unknown here.
+            size = self.sent if self.last_status == 200 else "-"
+            self.log_message('"%s" %s %s', self.requestline, self.last_status, size)
 
     def send_text(self, n):
         body = (b"x" * max(0, n - 3) + b"END")[-n:] if n else b""
