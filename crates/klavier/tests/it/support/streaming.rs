@@ -87,7 +87,7 @@ pub fn cases() -> Vec<Case> {
             Some("hello world"),
         ),
         // The head itself arrives in pieces: inside the status line, inside a header
-        // name, and between the two CRLFs that end it.
+        // name, and between the CR and LF that end its last header line.
         case(
             "split-head",
             b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 11\r\n\r\nhello world"
