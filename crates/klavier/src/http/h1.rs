@@ -97,8 +97,17 @@ impl<S: Io> Connection<S> {
         keep: Option<(Capture, &mut Captured)>,
     ) -> Result<u16, FailureKind> {
         self.wire = Wire::default();
-        self.write_request(req, host).await?;
-        let result = self.read_response(req.method == Method::HEAD, keep).await;
+        let head_request = req.method == Method::HEAD;
+        if let Err(write_failed) = self.write_request(req, host).await {
+            // A server may answer before it has read the whole body (413, 401) and
+            // close: that answer, if it arrived, is the result, as curl reports it.
+            self.reusable = false;
+            return match self.read_response(head_request, keep).await {
+                Ok(status) => Ok(status),
+                Err(_) => Err(write_failed),
+            };
+        }
+        let result = self.read_response(head_request, keep).await;
         if result.is_err() {
             self.reusable = false;
         }

@@ -6,6 +6,7 @@
 mod conformance;
 mod demo;
 mod failures;
+mod hostile;
 mod journey;
 mod keepalive;
 mod nginx;
