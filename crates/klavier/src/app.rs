@@ -15,7 +15,7 @@ use crate::engine::{self, Signals};
 use crate::exit::BadInput;
 use crate::http::Connector;
 use crate::live::LiveView;
-use crate::{report, target};
+use crate::report;
 
 /// The demo profile, bundled so `klavier demo` needs no files.
 const DEMO_PROFILE: &str = include_str!("../../../examples/demo.toml");
@@ -26,7 +26,7 @@ pub fn main(cli: Cli) -> anyhow::Result<()> {
         Command::Run(args) => run(args),
         Command::Check(args) => check(args),
         Command::Demo(args) => demo(args),
-        Command::Target(args) => target::run_forever(args.addr, args.stall),
+        Command::Target(args) => klavier_testbed::run_forever(args.addr, args.stall),
     }
 }
 
@@ -43,8 +43,8 @@ fn check(args: CheckArgs) -> anyhow::Result<()> {
 }
 
 fn demo(args: DemoArgs) -> anyhow::Result<()> {
-    let server =
-        target::spawn(([127, 0, 0, 1], 0).into()).context("starting the built-in target")?;
+    let server = klavier_testbed::spawn(([127, 0, 0, 1], 0).into())
+        .context("starting the built-in target")?;
     let mut overrides = overrides(&args.overrides);
     overrides.base_url = Some(server.base_url());
     let plan = klavier_plan::compile(DEMO_PROFILE, "examples/demo.toml", &overrides)?;

@@ -75,7 +75,7 @@ pub struct TargetArgs {
     /// Hold every response for STALL at the start of every PERIOD, e.g. 200ms/1s (a
     /// server pausing for garbage collection), to see what each load model reports.
     #[arg(long, value_name = "STALL/PERIOD")]
-    pub stall: Option<crate::target::Stall>,
+    pub stall: Option<klavier_testbed::Stall>,
 }
 
 /// Values that replace the profile's.

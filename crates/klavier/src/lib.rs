@@ -12,4 +12,3 @@ pub mod http;
 pub mod live;
 pub mod report;
 pub mod session;
-pub mod target;

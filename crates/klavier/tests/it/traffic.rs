@@ -4,7 +4,7 @@
 
 use crate::support::run_profile;
 use crate::support::{request, target, uint, Workspace};
-use klavier::target::Stall;
+use klavier_testbed::Stall;
 
 fn profile(base_url: &str, load: &str) -> String {
     format!(

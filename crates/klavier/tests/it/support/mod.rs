@@ -18,7 +18,7 @@ use std::sync::OnceLock;
 use std::time::Duration;
 
 use assert_cmd::Command;
-use klavier::target::RunningTarget;
+use klavier_testbed::RunningTarget;
 use serde_json::Value;
 
 /// Longest any single `klavier` invocation may take before the test gives up on it
@@ -49,7 +49,7 @@ pub fn klavier() -> Command {
 
 /// The built-in target, in this process, on a free loopback port.
 pub fn target() -> RunningTarget {
-    klavier::target::spawn(([127, 0, 0, 1], 0).into()).expect("the built-in target starts")
+    klavier_testbed::spawn(([127, 0, 0, 1], 0).into()).expect("the built-in target starts")
 }
 
 /// A temporary directory holding one test's profile, result file and server files;

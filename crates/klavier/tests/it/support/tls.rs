@@ -1,11 +1,11 @@
 //! The built-in target behind TLS: a throwaway CA (rcgen) signs a certificate for
 //! `localhost` and `127.0.0.1`, and a tokio-rustls acceptor (ring) hands each
-//! decrypted connection to `klavier::target::serve_connection`.
+//! decrypted connection to `klavier_testbed::serve_connection`.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use klavier::target::{serve_connection, TargetState};
+use klavier_testbed::{serve_connection, TargetState};
 use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, KeyPair, KeyUsagePurpose};
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
 use tokio_rustls::TlsAcceptor;

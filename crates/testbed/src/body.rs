@@ -1,5 +1,5 @@
 //! The one response body type: a shared chunk repeated until a length is reached.
-//! Covers empty, fixed and `/bytes/{n}` bodies without boxing or copying.
+//! Covers empty, fixed, `/bytes/{n}` and `/api/chunked` bodies without boxing or copying.
 
 use std::convert::Infallible;
 use std::pin::Pin;
@@ -9,11 +9,14 @@ use bytes::Bytes;
 use hyper::body::{Body, Frame, SizeHint};
 
 /// A response body of exactly `remaining` bytes, cut from `chunk` (refcounted slices,
-/// never copies). Its exact size hint makes hyper send `Content-Length`.
+/// never copies). Its exact size hint makes hyper send `Content-Length`, unless it is
+/// [`chunked`](Self::chunked).
 #[derive(Debug)]
 pub(crate) struct ResponseBody {
     chunk: Bytes,
     remaining: u64,
+    /// Whether to tell hyper the length: without it, HTTP/1.1 frames the body chunked.
+    announce_length: bool,
 }
 
 impl ResponseBody {
@@ -28,6 +31,7 @@ impl ResponseBody {
         Self {
             chunk: bytes,
             remaining,
+            announce_length: true,
         }
     }
 
@@ -35,7 +39,21 @@ impl ResponseBody {
     pub(crate) fn repeat(chunk: Bytes, len: u64) -> Self {
         // An empty chunk could never make progress towards `len`.
         let remaining = if chunk.is_empty() { 0 } else { len };
-        Self { chunk, remaining }
+        Self {
+            chunk,
+            remaining,
+            announce_length: true,
+        }
+    }
+
+    /// `count` frames, each all of `chunk`, with no length announced: over HTTP/1.1 hyper
+    /// sends each frame as one chunk of `Transfer-Encoding: chunked`.
+    pub(crate) fn chunked(chunk: Bytes, count: u64) -> Self {
+        Self {
+            remaining: chunk.len() as u64 * count,
+            chunk,
+            announce_length: false,
+        }
     }
 }
 
@@ -62,7 +80,11 @@ impl Body for ResponseBody {
     }
 
     fn size_hint(&self) -> SizeHint {
-        SizeHint::with_exact(self.remaining)
+        if self.announce_length {
+            SizeHint::with_exact(self.remaining)
+        } else {
+            SizeHint::default()
+        }
     }
 }
 
@@ -84,6 +106,18 @@ mod tests {
             assert_eq!(body.size_hint().exact(), Some(len));
             assert_eq!(&bytes_of(body).await[..], want, "len {len}");
         }
+    }
+
+    #[tokio::test]
+    async fn chunked_yields_count_whole_chunks_and_no_length() {
+        let body = ResponseBody::chunked(Bytes::from_static(b"abc"), 3);
+        assert_eq!(body.size_hint().exact(), None);
+        let mut body = std::pin::pin!(body);
+        let mut frames = Vec::new();
+        while let Some(frame) = body.frame().await {
+            frames.push(frame.expect("infallible").into_data().expect("data"));
+        }
+        assert_eq!(frames, vec![Bytes::from_static(b"abc"); 3]);
     }
 
     #[tokio::test]

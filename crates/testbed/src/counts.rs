@@ -21,7 +21,7 @@ pub const MAX_KEYS: usize = 10_000;
 pub const OVERFLOW_KEY: &str = "* (other paths)";
 
 /// Size of the shared buffer `/bytes/{n}` responses are sliced from.
-const FILLER_LEN: usize = 256 * 1024;
+pub(crate) const FILLER_LEN: usize = 256 * 1024;
 
 /// State shared by every connection of one target: the request counts and the
 /// read-only buffer response bodies are cut from.

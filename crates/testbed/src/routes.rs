@@ -21,6 +21,12 @@ pub const MAX_DELAY_MS: u64 = 60_000;
 pub const MAX_BYTES: u64 = 100 * 1024 * 1024;
 /// How much of a request body `/echo` reflects; the rest is read and counted only.
 pub const ECHO_MAX_BODY: usize = 1024 * 1024;
+/// Largest chunk of `/api/chunked` (the shared filler it is cut from); larger gets 400.
+pub const MAX_CHUNK_SIZE: usize = crate::counts::FILLER_LEN;
+/// `/api/chunked` without `chunks=`.
+pub const DEFAULT_CHUNKS: u64 = 8;
+/// `/api/chunked` without `size=`.
+pub const DEFAULT_CHUNK_SIZE: usize = 1024;
 
 const HEALTH_BODY: &[u8] = br#"{"status":"up"}"#;
 const LOGIN_BODY: &[u8] = br#"{"token":"klavier-demo-token","expires_in":3600}"#;
@@ -34,6 +40,11 @@ enum Route {
     Delay(Duration),
     Status(StatusCode),
     Bytes(u64),
+    /// `count` chunks of `size` bytes, no `Content-Length`.
+    Chunked {
+        count: u64,
+        size: usize,
+    },
     Echo,
     /// A user-journey endpoint (login, token, cookies): see `accounts`.
     Journey(Journey),
@@ -46,7 +57,7 @@ enum Route {
 }
 
 impl Route {
-    fn parse(method: &Method, path: &str) -> Self {
+    fn parse(method: &Method, path: &str, query: Option<&str>) -> Self {
         let get = method == Method::GET || method == Method::HEAD;
         if let Some(journey) = Journey::parse(method, path) {
             return Self::Journey(journey);
@@ -54,6 +65,7 @@ impl Route {
         match path {
             "/api/health" if get => Self::Health,
             "/api/auth/login" if get || method == Method::POST => Self::Login,
+            "/api/chunked" if get => Self::parse_chunked(query.unwrap_or("")),
             "/echo" => Self::Echo,
             "/__klavier/counts" if get => Self::Counts,
             "/__klavier/timing" if get => Self::Timing,
@@ -87,6 +99,30 @@ impl Route {
         Some(route.unwrap_or(Self::BadParam))
     }
 
+    /// `chunks=N&size=M` (both optional; other parameters ignored). The body may not
+    /// exceed [`MAX_BYTES`] nor a chunk [`MAX_CHUNK_SIZE`]; a chunk has at least one byte,
+    /// since an empty one would end a chunked body.
+    fn parse_chunked(query: &str) -> Self {
+        let (mut count, mut size) = (Some(DEFAULT_CHUNKS), Some(DEFAULT_CHUNK_SIZE));
+        for pair in query.split('&') {
+            match pair.split_once('=') {
+                Some(("chunks", n)) => count = n.parse().ok(),
+                Some(("size", n)) => size = n.parse().ok(),
+                _ => {}
+            }
+        }
+        let fits = |count: u64, size: usize| {
+            (1..=MAX_CHUNK_SIZE).contains(&size)
+                && count
+                    .checked_mul(size as u64)
+                    .is_some_and(|n| n <= MAX_BYTES)
+        };
+        match (count, size) {
+            (Some(count), Some(size)) if fits(count, size) => Self::Chunked { count, size },
+            _ => Self::BadParam,
+        }
+    }
+
     /// The target's own control endpoints do not count, so reading counts never
     /// changes them.
     fn is_counted(self) -> bool {
@@ -106,7 +142,11 @@ pub(crate) async fn handle(
     state: Arc<TargetState>,
 ) -> Result<Response<ResponseBody>, Infallible> {
     let arrived = Instant::now();
-    let route = Route::parse(request.method(), request.uri().path());
+    let route = Route::parse(
+        request.method(),
+        request.uri().path(),
+        request.uri().query(),
+    );
     let counted = route.is_counted();
     if counted {
         state.record(request.method(), request.uri().path());
@@ -139,6 +179,10 @@ async fn respond(route: Route, state: &TargetState) -> Response<ResponseBody> {
         Route::Status(code) => status(code),
         Route::Bytes(n) => {
             let body = ResponseBody::repeat(state.filler().clone(), n);
+            with_type(body, "application/octet-stream")
+        }
+        Route::Chunked { count, size } => {
+            let body = ResponseBody::chunked(state.filler().slice(..size), count);
             with_type(body, "application/octet-stream")
         }
         Route::Counts => json(to_json(&state.counts())),
@@ -307,8 +351,35 @@ mod tests {
             (Method::GET, "*", Route::NotFound),
         ];
         for (method, path, want) in cases {
-            assert_eq!(Route::parse(&method, path), want, "{method} {path}");
+            assert_eq!(Route::parse(&method, path, None), want, "{method} {path}");
         }
+    }
+
+    #[test]
+    fn chunked_takes_its_shape_from_the_query() {
+        let chunked = |count, size| Route::Chunked { count, size };
+        #[rustfmt::skip]
+        let cases = [
+            (None, chunked(DEFAULT_CHUNKS, DEFAULT_CHUNK_SIZE)),
+            (Some("chunks=3&size=10"), chunked(3, 10)),
+            (Some("size=10&x=y&chunks=0"), chunked(0, 10)),      // order free, others ignored
+            (Some("chunks=1&size=262144"), chunked(1, MAX_CHUNK_SIZE)),
+            (Some("chunks=400&size=262144"), chunked(400, MAX_CHUNK_SIZE)), // exactly MAX_BYTES
+            (Some("chunks=401&size=262144"), Route::BadParam), // over MAX_BYTES
+            (Some("size=262145"), Route::BadParam),            // over the chunk cap
+            (Some("size=0"), Route::BadParam),                 // would end the body at once
+            (Some("chunks=-1"), Route::BadParam),
+            (Some("chunks=18446744073709551615"), Route::BadParam), // overflows
+        ];
+        for (query, want) in cases {
+            assert_eq!(
+                Route::parse(&Method::GET, "/api/chunked", query),
+                want,
+                "{query:?}"
+            );
+        }
+        let post = Route::parse(&Method::POST, "/api/chunked", None);
+        assert_eq!(post, Route::NotFound);
     }
 
     #[test]

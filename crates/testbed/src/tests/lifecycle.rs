@@ -5,7 +5,7 @@ use std::net::{SocketAddr, TcpStream};
 use std::time::Duration;
 
 use super::counts;
-use crate::target::{base_url, spawn, write_counts};
+use crate::{base_url, spawn, write_counts};
 
 /// One blocking HTTP/1.1 exchange that closes the connection.
 fn get(addr: SocketAddr, path: &str) -> String {

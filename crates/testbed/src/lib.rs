@@ -1,9 +1,13 @@
-//! The built-in target server: what `klavier demo` and `klavier target` run, what
-//! integration tests load, and the calibration server for benchmarks.
+//! Klavier's testbed: the built-in target server that `klavier demo` and
+//! `klavier target` run, that integration tests load, and that benchmarks calibrate
+//! against.
 //!
 //! It counts every request it receives by `METHOD path` (query excluded) so a test can
-//! compare the server's own view with Klavier's results. Knows nothing of profiles or
-//! the engine.
+//! compare the server's own view with Klavier's results. A crate of its own, apart from
+//! the load generator: it knows nothing of profiles, plans or the engine, and the
+//! generator's code cannot lean on it. (Not called `target`: tools skip directories of
+//! that name as Cargo's build output, and a profile's `[target]` is the server under
+//! test, whichever it is.)
 //!
 //! | endpoint | answer |
 //! | --- | --- |
@@ -12,6 +16,7 @@
 //! | `/delay/{ms}` | 200 after `ms` milliseconds (at most [`MAX_DELAY_MS`]) |
 //! | `/status/{code}` | that status, 200..=999 (otherwise 400) |
 //! | `/bytes/{n}` | `n` bytes (at most [`MAX_BYTES`], otherwise 400) |
+//! | `GET /api/chunked?chunks=N&size=M` | `N` chunks of `M` bytes with no `Content-Length`, so HTTP/1.1 frames them `Transfer-Encoding: chunked`, one chunk each (defaults [`DEFAULT_CHUNKS`] and [`DEFAULT_CHUNK_SIZE`]; `M` from 1 to [`MAX_CHUNK_SIZE`], `N`×`M` at most [`MAX_BYTES`], otherwise 400) |
 //! | `/echo` | 200 JSON: method, path, query, version, headers, body, body_len |
 //! | `/api/session/…`, `/cookies…` | user journeys: login, token, logout, cookies (see `accounts`) |
 //! | `GET /__klavier/counts` | 200 JSON of the counts (not counted itself) |
@@ -20,7 +25,7 @@
 //! | anything else | 404, counted |
 //!
 //! ```no_run
-//! let target = klavier::target::spawn("127.0.0.1:0".parse()?)?;
+//! let target = klavier_testbed::spawn("127.0.0.1:0".parse()?)?;
 //! // … point a run at target.base_url() …
 //! let seen = target.counts();
 //! target.shutdown();
@@ -48,7 +53,9 @@ use tokio_util::sync::CancellationToken;
 
 pub use accounts::{Accounts, AccountsReport, EXPECT_USER};
 pub use counts::{TargetState, MAX_KEYS, OVERFLOW_KEY};
-pub use routes::{ECHO_MAX_BODY, MAX_BYTES, MAX_DELAY_MS};
+pub use routes::{
+    DEFAULT_CHUNKS, DEFAULT_CHUNK_SIZE, ECHO_MAX_BODY, MAX_BYTES, MAX_CHUNK_SIZE, MAX_DELAY_MS,
+};
 pub use server::{listen, serve, serve_connection, serve_connection_until, SHUTDOWN_GRACE};
 pub use stall::{Stall, StallSwitch};
 pub use timing::{Percentiles, TimingReport};

@@ -3,6 +3,7 @@
 
 mod client;
 mod lifecycle;
+mod protocols;
 
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
@@ -106,12 +107,12 @@ async fn echo_reflects_the_request() {
 async fn echo_reads_big_bodies_but_keeps_only_a_prefix() {
     let target = TestTarget::start().await;
     let mut client = Client::http1(target.addr).await;
-    let big = vec![b'z'; crate::target::ECHO_MAX_BODY + 10];
+    let big = vec![b'z'; crate::ECHO_MAX_BODY + 10];
     let echo = client.send(Method::POST, "/echo", &[], big).await.json();
-    assert_eq!(echo["body_len"], crate::target::ECHO_MAX_BODY + 10);
+    assert_eq!(echo["body_len"], crate::ECHO_MAX_BODY + 10);
     assert_eq!(echo["body_truncated"], true);
     let kept = echo["body"].as_str().unwrap().len();
-    assert_eq!(kept, crate::target::ECHO_MAX_BODY);
+    assert_eq!(kept, crate::ECHO_MAX_BODY);
     target.stop().await;
 }
 
@@ -289,9 +290,9 @@ async fn bad_input_never_takes_the_server_down() {
 
 #[tokio::test]
 async fn serve_connection_takes_any_byte_stream() {
-    let state = std::sync::Arc::new(crate::target::TargetState::new());
+    let state = std::sync::Arc::new(crate::TargetState::new());
     let (mut client, server) = tokio::io::duplex(64 * 1024);
-    tokio::spawn(crate::target::serve_connection(server, state.clone()));
+    tokio::spawn(crate::serve_connection(server, state.clone()));
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     client
         .write_all(b"GET /api/health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")

@@ -14,7 +14,7 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
-use crate::target::{serve, TargetState};
+use crate::{serve, TargetState};
 
 /// A target served by a task on the test's own runtime.
 pub struct TestTarget {

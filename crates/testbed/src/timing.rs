@@ -7,7 +7,7 @@
 
 use std::time::{Duration, Instant};
 
-use klavier_stats::Histogram;
+use hdrhistogram::Histogram;
 use serde::Serialize;
 
 /// Service times in nanoseconds with 3 significant digits (auto-resizing), plus the
