@@ -28,13 +28,15 @@ pub enum FailureKind {
     ConnectionClosed,
     /// The response could not be parsed as HTTP.
     MalformedResponse,
+    /// The request's URL (as rendered) is not an absolute `http`/`https` URL with a host.
+    InvalidUrl,
     /// Anything else.
     Other,
 }
 
 impl FailureKind {
     /// How many kinds there are: the length of per-kind counter arrays.
-    pub const COUNT: usize = 9;
+    pub const COUNT: usize = 10;
 
     /// Every kind, in declaration order; `ALL[k as usize] == k`.
     pub const ALL: [FailureKind; FailureKind::COUNT] = [
@@ -46,6 +48,7 @@ impl FailureKind {
         FailureKind::ConnectionReset,
         FailureKind::ConnectionClosed,
         FailureKind::MalformedResponse,
+        FailureKind::InvalidUrl,
         FailureKind::Other,
     ];
 
@@ -60,6 +63,7 @@ impl FailureKind {
             FailureKind::ConnectionReset => "connection_reset",
             FailureKind::ConnectionClosed => "connection_closed",
             FailureKind::MalformedResponse => "malformed_response",
+            FailureKind::InvalidUrl => "invalid_url",
             FailureKind::Other => "other",
         }
     }
@@ -75,6 +79,7 @@ impl FailureKind {
             FailureKind::ConnectionReset => "connection reset by peer",
             FailureKind::ConnectionClosed => "connection closed before the response completed",
             FailureKind::MalformedResponse => "malformed HTTP response",
+            FailureKind::InvalidUrl => "not an http(s) URL with a host",
             FailureKind::Other => "other error",
         }
     }

@@ -1,24 +1,22 @@
-//! One client connection, owned by one virtual user: connect (DNS, TCP, TLS), send a
-//! plan request, read the whole response, classify what went wrong. Reconnects
+//! One user's HTTP client: a connection per origin it talks to (a few at most, the
+//! least recently used closed first), a request sent on the connection of its URI's
+//! origin, the whole response read, every problem classified. Reconnects
 //! transparently when the server has closed an idle keep-alive connection.
 
-use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
-use std::time::Duration;
 
-use http::{HeaderValue, Method};
-use klavier_plan::{Request, Target};
+use http::Method;
+use klavier_plan::Request;
 use klavier_stats::{FailureKind, Outcome};
-use rustls::pki_types::ServerName;
-use tokio::net::TcpStream;
 use tokio::time::{timeout_at, Instant};
-use tokio_rustls::TlsConnector;
 
 use super::capture::{Capture, Captured};
-use super::failure;
-use super::h1::{self, Connection};
-use super::stream::Stream;
-use super::tls::{self, TlsSetupError};
+use super::connector::Connector;
+use super::h1::Connection;
+use super::origin::Origin;
+
+/// The most origins a user keeps a connection open to at once.
+const MAX_ORIGINS: usize = 8;
 
 /// What one request/response exchange produced.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -34,136 +32,27 @@ pub struct Exchanged {
     pub retried: bool,
 }
 
-/// How to reach the target; built once per run and shared by every user.
-pub struct Connector {
-    host: String,
-    port: u16,
-    tls: Option<(TlsConnector, ServerName<'static>)>,
-    host_header: HeaderValue,
-    timeout: Duration,
-}
-
-impl Connector {
-    /// Prepares connections to `target` (reads `ca_file`, builds the TLS config).
-    pub fn new(target: &Target) -> Result<Self, TlsSetupError> {
-        let tls = if target.tls {
-            let config = tls::client_config(target.insecure, target.ca_file.as_deref())?;
-            let name = ServerName::try_from(target.host.clone()).map_err(|e| {
-                TlsSetupError::Config(rustls::Error::General(format!(
-                    "{:?} is not a valid TLS server name: {e}",
-                    target.host
-                )))
-            })?;
-            Some((TlsConnector::from(config), name))
-        } else {
-            None
-        };
-        Ok(Self {
-            host: target.host.clone(),
-            port: target.port,
-            tls,
-            host_header: host_header(target),
-            timeout: target.timeout,
-        })
-    }
-
-    async fn resolve(&self) -> Result<Vec<SocketAddr>, FailureKind> {
-        if let Ok(ip) = self.host.parse::<IpAddr>() {
-            return Ok(vec![SocketAddr::new(ip, self.port)]);
-        }
-        let addrs: Vec<SocketAddr> = tokio::net::lookup_host((self.host.as_str(), self.port))
-            .await
-            .map_err(|_| FailureKind::Dns)?
-            .collect();
-        if addrs.is_empty() {
-            return Err(FailureKind::Dns);
-        }
-        Ok(addrs)
-    }
-
-    async fn connect(&self, deadline: Instant) -> Result<Connection, FailureKind> {
-        let addrs = timeout_at(deadline, self.resolve())
-            .await
-            .map_err(|_| FailureKind::ConnectTimeout)??;
-        let tcp = timeout_at(deadline, connect_any(&addrs))
-            .await
-            .map_err(|_| FailureKind::ConnectTimeout)??;
-        // Requests are small and sent whole; Nagle would only add latency.
-        let _ = tcp.set_nodelay(true);
-        let stream = match &self.tls {
-            None => Stream::Plain(tcp),
-            Some((connector, name)) => {
-                let tls = timeout_at(deadline, connector.connect(name.clone(), tcp))
-                    .await
-                    .map_err(|_| FailureKind::ConnectTimeout)?
-                    .map_err(|e| failure::handshake_error(&e))?;
-                Stream::Tls(Box::new(tls))
-            }
-        };
-        Ok(Connection::new(stream))
-    }
-
-    /// Writes the request head for `req` as [`Client::send`] does into a fresh buffer
-    /// and returns its size. For the benchmarks (`benches/hot_path.rs`).
-    #[doc(hidden)]
-    pub fn build_and_drop(&self, req: &Request) -> u64 {
-        let mut out = Vec::with_capacity(256);
-        h1::write_head(&mut out, req, &self.host_header);
-        (std::hint::black_box(out).len() + req.body.len()) as u64
-    }
-}
-
-impl std::fmt::Debug for Connector {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Connector")
-            .field("host", &self.host)
-            .field("port", &self.port)
-            .field("tls", &self.tls.is_some())
-            .field("timeout", &self.timeout)
-            .finish()
-    }
-}
-
-/// `Host` value: the host (IPv6 in brackets) with the port unless it is the scheme's default.
-fn host_header(target: &Target) -> HeaderValue {
-    let host = if target.host.contains(':') {
-        format!("[{}]", target.host)
-    } else {
-        target.host.clone()
-    };
-    let default_port = if target.tls { 443 } else { 80 };
-    let value = if target.port == default_port {
-        host
-    } else {
-        format!("{host}:{}", target.port)
-    };
-    HeaderValue::from_str(&value).unwrap_or_else(|_| HeaderValue::from_static("localhost"))
-}
-
-async fn connect_any(addrs: &[SocketAddr]) -> Result<TcpStream, FailureKind> {
-    let mut last = FailureKind::Dns;
-    for addr in addrs {
-        match TcpStream::connect(addr).await {
-            Ok(stream) => return Ok(stream),
-            Err(e) => last = failure::connect_error(&e),
-        }
-    }
-    Err(last)
-}
-
-/// One user's connection to the target.
+/// A user's connection to one origin (none while closed).
 #[derive(Debug)]
-pub struct Client {
-    connector: Arc<Connector>,
+struct Slot {
+    origin: Origin,
     connection: Option<Connection>,
 }
 
+/// One user's connections.
+#[derive(Debug)]
+pub struct Client {
+    connector: Arc<Connector>,
+    /// Most recently used first.
+    slots: Vec<Slot>,
+}
+
 impl Client {
-    /// A client that connects lazily, on its first request.
+    /// A client that connects lazily, on its first request to each origin.
     pub fn new(connector: Arc<Connector>) -> Self {
         Self {
             connector,
-            connection: None,
+            slots: Vec::new(),
         }
     }
 
@@ -186,69 +75,121 @@ impl Client {
         mut keep: Option<(Capture, &mut Captured)>,
     ) -> Exchanged {
         let deadline = Instant::now() + self.connector.timeout;
-        let first = self.attempt(req, reborrow(&mut keep), deadline).await;
+        if let Err(kind) = self.bring_to_front(req) {
+            return failed(kind);
+        }
+        let slot = &mut self.slots[0];
+        let first = attempt(&self.connector, slot, req, reborrow(&mut keep), deadline).await;
         if !first.stale_connection || !is_idempotent(&req.method) {
             return first.exchanged;
         }
-        let mut second = self.attempt(req, keep, deadline).await.exchanged;
+        let mut second = attempt(&self.connector, slot, req, keep, deadline)
+            .await
+            .exchanged;
         second.bytes_sent += first.exchanged.bytes_sent;
         second.retried = true;
         second
     }
 
-    /// One attempt: a ready connection, one exchange on it within `deadline`.
-    async fn attempt(
-        &mut self,
-        req: &Request,
-        keep: Option<(Capture, &mut Captured)>,
-        deadline: Instant,
-    ) -> Attempt {
-        let connector = &*self.connector;
-        let host = &connector.host_header;
-        let mut reused = false;
-        let result = match ready_connection(connector, &mut self.connection, deadline).await {
-            Ok((connection, was_open)) => {
-                reused = was_open;
-                timeout_at(deadline, connection.exchange(req, host, keep))
-                    .await
-                    .unwrap_or(Err(FailureKind::Timeout))
-            }
-            Err(kind) => Err(kind),
-        };
-        // What went over the wire, also when the exchange failed half-way.
-        let wire = self
-            .connection
-            .as_ref()
-            .map(Connection::wire)
-            .unwrap_or_default();
-        let outcome = match result {
-            Ok(status) => Outcome::Status(status),
-            Err(kind) => {
-                // The connection's state is unknown (a late response may still arrive): start afresh.
-                self.connection = None;
-                Outcome::Failed(kind)
-            }
-        };
-        let closed_unanswered = matches!(
-            outcome,
-            Outcome::Failed(FailureKind::ConnectionClosed | FailureKind::ConnectionReset)
-        ) && wire.received == 0;
-        Attempt {
-            exchanged: Exchanged {
-                outcome,
-                bytes_sent: wire.sent,
-                bytes_received: wire.received,
-                retried: false,
-            },
-            stale_connection: reused && closed_unanswered,
-        }
-    }
-
     /// Drops the connection of an exchange that was cut off from outside (the
     /// graceful stop ran out) and returns the bytes it had sent and received.
     pub fn abandon(&mut self) -> (u64, u64) {
-        let wire = self.connection.take().map(|c| c.wire()).unwrap_or_default();
+        let Some(slot) = self.slots.first_mut() else {
+            return (0, 0);
+        };
+        let wire = slot.connection.take().map(|c| c.wire()).unwrap_or_default();
         (wire.sent, wire.received)
+    }
+
+    /// Moves the slot of `req`'s origin to the front; a new one (closing the least
+    /// recently used beyond [`MAX_ORIGINS`]) for an origin not seen yet.
+    fn bring_to_front(&mut self, req: &Request) -> Result<(), FailureKind> {
+        match self.slots.iter().position(|s| s.origin.serves(&req.uri)) {
+            Some(0) => {}
+            Some(i) => self.slots[..=i].rotate_right(1),
+            None => {
+                let origin = Origin::of(&req.uri)?;
+                self.slots.truncate(MAX_ORIGINS - 1);
+                self.slots.insert(
+                    0,
+                    Slot {
+                        origin,
+                        connection: None,
+                    },
+                );
+            }
+        }
+        Ok(())
+    }
+}
+
+/// What one attempt of an exchange gave.
+struct Attempt {
+    exchanged: Exchanged,
+    /// The attempt ran on a reused connection that closed before any response byte.
+    stale_connection: bool,
+}
+
+/// One attempt: a ready connection to the slot's origin, one exchange on it.
+async fn attempt(
+    connector: &Connector,
+    slot: &mut Slot,
+    req: &Request,
+    keep: Option<(Capture, &mut Captured)>,
+    deadline: Instant,
+) -> Attempt {
+    let reused = slot
+        .connection
+        .as_ref()
+        .is_some_and(Connection::is_reusable);
+    if !reused {
+        slot.connection = None;
+        match connector.connect(&slot.origin, deadline).await {
+            Ok(connection) => slot.connection = Some(connection),
+            Err(kind) => {
+                return Attempt {
+                    exchanged: failed(kind),
+                    stale_connection: false,
+                }
+            }
+        }
+    }
+    let connection = slot.connection.as_mut().expect("a connection is ready");
+    let host = &slot.origin.host_header;
+    let result = timeout_at(deadline, connection.exchange(req, host, keep))
+        .await
+        .unwrap_or(Err(FailureKind::Timeout));
+    // What went over the wire, also when the exchange failed half-way.
+    let wire = connection.wire();
+    let outcome = match result {
+        Ok(status) => Outcome::Status(status),
+        Err(kind) => {
+            // The connection's state is unknown (a late response may still arrive): start afresh.
+            slot.connection = None;
+            Outcome::Failed(kind)
+        }
+    };
+    let closed_unanswered = matches!(
+        outcome,
+        Outcome::Failed(FailureKind::ConnectionClosed | FailureKind::ConnectionReset)
+    ) && wire.received == 0;
+    Attempt {
+        exchanged: Exchanged {
+            outcome,
+            bytes_sent: wire.sent,
+            bytes_received: wire.received,
+            retried: false,
+        },
+        stale_connection: reused && closed_unanswered,
+    }
+}
+
+fn failed(kind: FailureKind) -> Exchanged {
+    Exchanged {
+        outcome: Outcome::Failed(kind),
+        bytes_sent: 0,
+        bytes_received: 0,
+        retried: false,
     }
 }
 
@@ -260,31 +201,10 @@ fn reborrow<'a>(
         .map(|(capture, captured)| (*capture, &mut **captured))
 }
 
-/// What one attempt of an exchange gave.
-struct Attempt {
-    exchanged: Exchanged,
-    /// The attempt ran on a reused connection that closed before any response byte.
-    stale_connection: bool,
-}
-
 /// Methods whose repetition has the effect of one request (RFC 9110 §9.2.2).
 fn is_idempotent(method: &Method) -> bool {
     matches!(
         *method,
         Method::GET | Method::HEAD | Method::PUT | Method::DELETE | Method::OPTIONS | Method::TRACE
     )
-}
-
-/// The open connection if it can carry another request (and `true`), else a new one.
-async fn ready_connection<'a>(
-    connector: &Connector,
-    slot: &'a mut Option<Connection>,
-    deadline: Instant,
-) -> Result<(&'a mut Connection, bool), FailureKind> {
-    let reused = slot.as_ref().is_some_and(Connection::is_reusable);
-    if !reused {
-        *slot = None;
-        *slot = Some(connector.connect(deadline).await?);
-    }
-    Ok((slot.as_mut().expect("a connection was just made"), reused))
 }

@@ -6,11 +6,14 @@
 
 mod capture;
 mod client;
+mod connector;
 mod failure;
 mod h1;
+mod origin;
 mod stream;
 mod tls;
 
 pub use capture::{Capture, Captured};
-pub use client::{Client, Connector, Exchanged};
+pub use client::{Client, Exchanged};
+pub use connector::Connector;
 pub use tls::TlsSetupError;

@@ -10,6 +10,7 @@ mod hostile;
 mod journey;
 mod keepalive;
 mod nginx;
+mod origins;
 mod profile_errors;
 mod run;
 mod signals;

@@ -21,6 +21,8 @@ struct Location {
     path: String,
     /// `true` for `path` (the base URL's path is prepended), `false` for `url`.
     under_base: bool,
+    /// `scheme://authority` of a `url` to another origin than the base URL's.
+    elsewhere: Option<String>,
 }
 
 /// Compiles one request at `field` (e.g. `scenarios.login.requests[0]`). Its `stat` is
@@ -51,6 +53,7 @@ pub(super) fn compile(
     let stand_in = Location {
         path: "/".to_owned(),
         under_base: true,
+        elsewhere: None,
     };
     let uri = if templated_uri {
         uri(target.origin.as_ref()?, &stand_in, "", field, cx)?
@@ -121,8 +124,9 @@ fn location(
         (Some(path), None) => request_path(path, &join(field, "path"), cx).map(|path| Location {
             path,
             under_base: true,
+            elsewhere: None,
         }),
-        (None, Some(url)) => same_origin_url(url, &join(field, "url"), origin, cx),
+        (None, Some(url)) => absolute_url(url, &join(field, "url"), origin, cx),
         (None, None) => {
             let span = cx.span_of(field);
             cx.error_help(
@@ -172,17 +176,19 @@ fn path_problem(text: &str) -> Option<(String, String)> {
     }
 }
 
-fn same_origin_url(
+/// An absolute `url`, to the base URL's origin or any other.
+fn absolute_url(
     url: &Spanned<String>,
     field: &str,
     origin: Option<&Origin>,
     cx: &mut Context<'_>,
 ) -> Option<Location> {
     if is_template(url.get_ref()) {
-        // Rendered at run time; sent to the target's origin.
+        // Rendered whole at run time and sent to the origin it names.
         return Some(Location {
             path: url.get_ref().clone(),
             under_base: false,
+            elsewhere: None,
         });
     }
     let parsed = match parse_http_url(url.get_ref(), "url") {
@@ -197,23 +203,15 @@ fn same_origin_url(
             return None;
         }
     };
-    let same = |origin: &Origin| {
-        let theirs = origin_of(&parsed);
+    let theirs = origin_of(&parsed);
+    let same = origin.is_some_and(|origin| {
         (&theirs.scheme, &theirs.host, theirs.port) == (&origin.scheme, &origin.host, origin.port)
-    };
-    if let Some(origin) = origin.filter(|origin| !same(origin)) {
-        let help = format!(
-            "the base URL is {}://{}; use a path, or a separate profile for the other origin",
-            origin.scheme, origin.authority
-        );
-        let message = "requests to another origin are not supported yet";
-        cx.error_help(url.span(), field, message, help);
-        return None;
-    }
+    });
     let query = parsed.query().map(|q| format!("?{q}")).unwrap_or_default();
     Some(Location {
         path: format!("{}{query}", parsed.path()),
         under_base: false,
+        elsewhere: (!same).then(|| format!("{}://{}", theirs.scheme, theirs.authority)),
     })
 }
 
@@ -343,9 +341,11 @@ fn uri(
         (false, true) => "&",
         (false, false) => "?",
     };
+    let base = format!("{}://{}", origin.scheme, origin.authority);
     let text = format!(
-        "{}://{}{prefix}{}{separator}{query}",
-        origin.scheme, origin.authority, location.path
+        "{}{prefix}{}{separator}{query}",
+        location.elsewhere.as_deref().unwrap_or(&base),
+        location.path
     );
     match Uri::try_from(text.as_str()) {
         Ok(uri) => Some(uri),

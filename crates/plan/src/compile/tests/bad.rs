@@ -136,11 +136,6 @@ fn cases() -> Vec<Case> {
             .says("is not a valid request path"),
         case("no path nor url", with("", "method = \"GET\"\n"), (r - 1, 1), "scenarios.s.requests[0]")
             .says("the request has no path"),
-        case("a url on another origin", with("", "url = \"https://other.example.com/x\"\n"), (r, 7), "scenarios.s.requests[0].url")
-            .says("requests to another origin are not supported yet")
-            .helps("the base URL is http://localhost:8080"),
-        case("a url on another port", with("", "url = \"http://localhost:9090/x\"\n"), (r, 7), "scenarios.s.requests[0].url")
-            .says("requests to another origin are not supported yet"),
         case("both path and url", with("", "path = \"/x\"\nurl = \"http://localhost:8080/x\"\n"), (r + 1, 7), "scenarios.s.requests[0].url")
             .says("path and url are both set"),
         case("an array as a query value", with("", "path = \"/x\"\nquery = { id = [1, 2] }\n"), (r + 1, 16), "scenarios.s.requests[0].query.id")

@@ -106,6 +106,20 @@ fn an_absolute_url_on_the_base_origin_is_used_as_is() {
 }
 
 #[test]
+fn an_absolute_url_on_another_origin_goes_there() {
+    let plan = plan(&format!(
+        "{BASE}[[scenarios.s.requests]]\nurl = \"https://auth.example.com/token?a=1\"\n\
+         [[scenarios.s.requests]]\nurl = \"http://localhost:9090/x\"\n"
+    ));
+    let [auth, port] = &plan.scenarios[0].requests[..] else {
+        panic!("two requests");
+    };
+    assert_eq!(auth.uri, "https://auth.example.com/token?a=1");
+    assert_eq!(auth.name, "GET /token?a=1");
+    assert_eq!(port.uri, "http://localhost:9090/x");
+}
+
+#[test]
 fn query_tables_are_encoded_in_key_order_after_any_written_query() {
     let plan = plan(&format!(
         "{BASE}[[scenarios.s.requests]]\npath = \"/search?x=1\"\n\
