@@ -9,6 +9,7 @@ use http::HeaderName;
 use serde_json_path::JsonPath;
 use serde_spanned::Spanned;
 
+use super::request::to_json;
 use super::{parse_duration, templated, Context};
 use crate::checks::{Expect, Expected, JsonCheck};
 use crate::data::{self, Feeder, OnExhausted, Per, Strategy};
@@ -337,15 +338,23 @@ pub(super) fn expect(
     for (path, value) in profile.json.iter().flatten() {
         let json_field = join(&join(&field, "json"), path);
         let span = cx.span_of(&json_field);
-        let compiled = json_path(path, span, &json_field, cx)?;
+        let compiled = json_path(path, span.clone(), &json_field, cx)?;
         if let Some(text) = value.as_str() {
             let which = Expected::Json(json.len());
             templates.extend(expected(text, None, &json_field, which, cx)?);
         }
+        // As a request's `json` body is written: a datetime is its RFC 3339 text.
+        let value = match to_json(value) {
+            Ok(value) => value,
+            Err(problem) => {
+                cx.error(span, json_field, problem);
+                return None;
+            }
+        };
         json.push(JsonCheck {
             written: path.clone(),
             path: compiled,
-            value: serde_json::to_value(value).ok()?,
+            value,
         });
     }
     let max_latency = match &profile.max_latency {

@@ -303,7 +303,7 @@ fn body(
 }
 
 /// A TOML value as JSON. Datetimes become strings; JSON has no NaN or infinity.
-fn to_json(value: &toml::Value) -> Result<serde_json::Value, String> {
+pub(super) fn to_json(value: &toml::Value) -> Result<serde_json::Value, String> {
     use serde_json::Value as Json;
     Ok(match value {
         toml::Value::String(s) => Json::String(s.clone()),
