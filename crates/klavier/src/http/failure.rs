@@ -1,4 +1,5 @@
-//! The single mapping from I/O, TLS and hyper errors to [`FailureKind`].
+//! The single mapping from I/O and TLS errors (and the HTTP/1.1 codec's, which arrive as
+//! `InvalidData`) to [`FailureKind`].
 
 use std::io;
 
