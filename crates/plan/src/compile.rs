@@ -159,6 +159,14 @@ struct Problem {
     help: Option<String>,
 }
 
+/// A problem was reported to the [`Context`]: the value it concerns is unusable, and the
+/// profile will not compile. A step compiling an optional key returns
+/// `Result<Option<T>, Reported>`: `Ok(None)` when it is not written, `Ok(Some(value))`
+/// when it is valid, `Err(Reported)` when it is wrong and the problem was reported (the
+/// [`Context`]'s reporting methods return one, so `return Err(cx.error(…))` says both).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Reported;
+
 /// Shared state of one compilation: the text, where things are in it, and the problems
 /// found so far.
 struct Context<'a> {
@@ -181,8 +189,13 @@ impl<'a> Context<'a> {
     }
 
     /// Reports a problem at `span` of the profile.
-    fn error(&mut self, span: Span, field: impl Into<String>, message: impl Into<String>) {
-        self.push(span, problem(field, message, None));
+    fn error(
+        &mut self,
+        span: Span,
+        field: impl Into<String>,
+        message: impl Into<String>,
+    ) -> Reported {
+        self.push(span, problem(field, message, None))
     }
 
     /// Reports a problem at `span`, with a hint to fix it.
@@ -192,11 +205,11 @@ impl<'a> Context<'a> {
         field: impl Into<String>,
         message: impl Into<String>,
         help: impl Into<String>,
-    ) {
-        self.push(span, problem(field, message, Some(help.into())));
+    ) -> Reported {
+        self.push(span, problem(field, message, Some(help.into())))
     }
 
-    fn push(&mut self, span: Span, problem: Problem) {
+    fn push(&mut self, span: Span, problem: Problem) -> Reported {
         let (line, column) = line_column(self.source.as_bytes(), span.start);
         self.diagnostics.push(Diagnostic {
             path: Some(self.path.to_owned()),
@@ -206,10 +219,11 @@ impl<'a> Context<'a> {
             message: problem.message,
             help: problem.help,
         });
+        Reported
     }
 
     /// Reports a problem with a command-line override (`field` is the flag).
-    fn cli_error(&mut self, field: &str, message: impl Into<String>) {
+    fn cli_error(&mut self, field: &str, message: impl Into<String>) -> Reported {
         self.diagnostics.push(Diagnostic {
             path: None,
             line: 0,
@@ -218,6 +232,7 @@ impl<'a> Context<'a> {
             message: message.into(),
             help: None,
         });
+        Reported
     }
 
     /// Where the table or value at `path` is written (the file start if nowhere).

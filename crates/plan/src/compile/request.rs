@@ -9,7 +9,7 @@ use http::{HeaderValue, Method, Uri};
 use serde_spanned::Spanned;
 
 use super::target::{origin_of, parse_http_url, CompiledTarget, Origin};
-use super::{headers, session, Context};
+use super::{headers, session, Context, Reported};
 use crate::locate::join;
 use crate::plan::Request;
 use crate::profile::RequestProfile;
@@ -39,10 +39,10 @@ pub(super) fn compile(
     let name = name(profile.name.as_ref(), field, cx);
     let dynamic = match target.origin.as_ref() {
         Some(origin) => session::dynamic(profile, field, origin, cx),
-        None => Some(None),
+        None => Ok(None),
     };
     let (method, location, query, (body, content_type), name, dynamic) =
-        (method?, location?, query?, body?, name?, dynamic?);
+        (method?, location?, query?, body?, name.ok()?, dynamic.ok()?);
     let templated_uri = dynamic
         .as_ref()
         .and_then(|d| d.template.as_ref())
@@ -90,19 +90,18 @@ fn method(written: Option<&Spanned<String>>, field: &str, cx: &mut Context<'_>) 
     method
 }
 
-/// `Some(None)`: no name given. `None`: the name is wrong.
+/// The request's `name`, if given.
 fn name(
     written: Option<&Spanned<String>>,
     field: &str,
     cx: &mut Context<'_>,
-) -> Option<Option<String>> {
+) -> Result<Option<String>, Reported> {
     match written {
         Some(name) if name.get_ref().trim().is_empty() => {
-            cx.error(name.span(), join(field, "name"), "name must not be empty");
-            None
+            Err(cx.error(name.span(), join(field, "name"), "name must not be empty"))
         }
-        Some(name) => Some(Some(name.get_ref().clone())),
-        None => Some(None),
+        Some(name) => Ok(Some(name.get_ref().clone())),
+        None => Ok(None),
     }
 }
 

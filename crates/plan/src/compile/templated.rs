@@ -8,7 +8,7 @@ use http::HeaderName;
 use serde_spanned::Spanned;
 
 use super::target::Origin;
-use super::Context;
+use super::{Context, Reported};
 use crate::error::Span;
 use crate::locate::join;
 use crate::profile::{HeadersProfile, RequestProfile};
@@ -42,14 +42,13 @@ impl Default for Templating {
     }
 }
 
-/// Compiles the templated parts of the request at `field`: `Some(None)` when it has none,
-/// `None` when a template is wrong (reported).
+/// Compiles the templated parts of the request at `field`: `None` when it has none.
 pub(super) fn compile(
     profile: &RequestProfile,
     field: &str,
     origin: &Origin,
     cx: &mut Context<'_>,
-) -> Option<Option<RequestTemplate>> {
+) -> Result<Option<RequestTemplate>, Reported> {
     let mut valid = true;
     let uri = uri(profile, field, origin, cx, &mut valid);
     let target_headers = cx.templating.target_headers.clone();
@@ -62,10 +61,11 @@ pub(super) fn compile(
     );
     let body = body(profile, field, cx, &mut valid);
     if !valid {
-        return None;
+        // Each wrong template was reported where it was found.
+        return Err(Reported);
     }
     let template = RequestTemplate { uri, headers, body };
-    Some(template.is_templated().then_some(template))
+    Ok(template.is_templated().then_some(template))
 }
 
 /// Compiles one string written at `span` (`None`: no span known, use `field`'s).
