@@ -1,9 +1,10 @@
 //! The one place validation lives: profile text (plus command-line overrides) → [`Plan`].
 //!
-//! Compilation runs in two stages. The TOML is read into the serde mirror
-//! ([`crate::profile`]); a syntax, unknown-key or type error there stops it, as serde stops
-//! at the first. Then every rule is checked and *every* broken one reported, each pointing
-//! at the text that breaks it.
+//! Compilation runs in two stages. The TOML is parsed once into a spanned document
+//! ([`crate::document`]) and read from it into the serde mirror ([`crate::profile`]); a
+//! syntax, unknown-key or type error there stops it, as serde stops at the first. Then
+//! every rule is checked and *every* broken one reported, each pointing at the text that
+//! breaks it.
 
 mod correlation;
 mod headers;
@@ -23,8 +24,9 @@ use std::num::NonZeroU32;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use serde_spanned::Spanned;
+use crate::document::Spanned;
 
+use crate::document;
 use crate::error::{line_column, Diagnostic, ProfileError, Span};
 use crate::locate::Locator;
 use crate::plan::Plan;
@@ -116,20 +118,24 @@ pub fn load(path: impl AsRef<Path>, overrides: &Overrides) -> Result<Plan, Profi
 /// The serde stage: TOML syntax, then key names and types.
 fn read(source: &str, cx: &mut Context<'_>) -> Option<Profile> {
     // Syntax first, alone: its errors (duplicate keys included) have no field to name.
-    if let Err(e) = source.parse::<toml::Table>() {
-        let span = e.span().unwrap_or_default();
-        let message = format!(
-            "TOML syntax error: {}",
-            e.message().trim().replace('\n', ": ")
-        );
-        cx.error(span, "", message);
-        return None;
-    }
-    match toml::from_str::<Profile>(source) {
+    let document = match document::parse(source) {
+        Ok(document) => document,
+        Err(e) => {
+            let span = e.span().unwrap_or_default();
+            let message = format!(
+                "TOML syntax error: {}",
+                e.message().trim().replace('\n', ": ")
+            );
+            cx.error(span, "", message);
+            return None;
+        }
+    };
+    cx.locator = Locator::new(&document);
+    match document::read::<Profile>(&document) {
         Ok(profile) => Some(profile),
         Err(e) => {
-            let problem = serde_error::explain(&e, &cx.locator);
-            cx.push(e.span().unwrap_or_default(), problem);
+            let span = e.span.clone().unwrap_or_default();
+            cx.push(span, serde_error::explain(e));
             None
         }
     }
@@ -182,7 +188,7 @@ impl<'a> Context<'a> {
         Self {
             source,
             path,
-            locator: Locator::new(source),
+            locator: Locator::default(),
             diagnostics: Vec::new(),
             templating: templated::Templating::default(),
         }

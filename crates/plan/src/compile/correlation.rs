@@ -5,9 +5,9 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+use crate::document::{Spanned, Value};
 use http::HeaderName;
 use serde_json_path::JsonPath;
-use serde_spanned::Spanned;
 
 use super::request::to_json;
 use super::{parse_duration, templated, Context, Reported};
@@ -41,7 +41,7 @@ fn variable_name_problem(name: &str) -> Option<String> {
 
 /// `[variables]` with `--var name=value` on top, as template values.
 pub(super) fn variables(
-    profile: Option<&BTreeMap<String, toml::Value>>,
+    profile: Option<&BTreeMap<String, Value>>,
     overrides: &[(String, String)],
     cx: &mut Context<'_>,
 ) -> BTreeMap<String, minijinja::Value> {
@@ -53,7 +53,7 @@ pub(super) fn variables(
             cx.error(span, field, problem);
             continue;
         }
-        if matches!(value, toml::Value::Table(_) | toml::Value::Datetime(_)) {
+        if matches!(value, Value::Table(_) | Value::Datetime(_)) {
             let span = cx.span_of(&field);
             let message = format!(
                 "a variable must be a string, number, boolean or array, found {}",
@@ -410,9 +410,9 @@ fn expected_headers(
     Some(headers)
 }
 
-fn statuses(value: &toml::Value, field: &str, cx: &mut Context<'_>) -> Option<Vec<u16>> {
-    let items: Vec<&toml::Value> = match value {
-        toml::Value::Array(items) => items.iter().collect(),
+fn statuses(value: &Value, field: &str, cx: &mut Context<'_>) -> Option<Vec<u16>> {
+    let items: Vec<&Value> = match value {
+        Value::Array(items) => items.iter().collect(),
         single => vec![single],
     };
     let codes: Option<Vec<u16>> = items

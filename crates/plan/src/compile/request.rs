@@ -2,11 +2,11 @@
 
 use std::collections::BTreeMap;
 
+use crate::document::{Spanned, Value};
 use bytes::Bytes;
 use http::header::CONTENT_TYPE;
 use http::uri::PathAndQuery;
 use http::{HeaderValue, Method, Uri};
-use serde_spanned::Spanned;
 
 use super::target::{origin_of, parse_http_url, CompiledTarget, Origin};
 use super::{headers, session, Context, Reported};
@@ -218,7 +218,7 @@ fn same_origin_url(
 
 /// The `query` table, form-encoded in key order (`""` when there is none).
 fn query(
-    query: Option<&BTreeMap<String, toml::Value>>,
+    query: Option<&BTreeMap<String, Value>>,
     field: &str,
     cx: &mut Context<'_>,
 ) -> Option<String> {
@@ -226,10 +226,10 @@ fn query(
     let mut valid = true;
     for (key, value) in query.into_iter().flatten() {
         let text = match value {
-            toml::Value::String(s) => s.clone(),
-            toml::Value::Integer(i) => i.to_string(),
-            toml::Value::Float(f) => f.to_string(),
-            toml::Value::Boolean(b) => b.to_string(),
+            Value::String(s) => s.clone(),
+            Value::Integer(i) => i.to_string(),
+            Value::Float(f) => f.to_string(),
+            Value::Boolean(b) => b.to_string(),
             other => {
                 let key_field = join(&join(field, "query"), key);
                 let span = cx.span_of(&key_field);
@@ -266,7 +266,7 @@ fn body(
         let mut encoder = url::form_urlencoded::Serializer::new(String::new());
         for (key, value) in form {
             match value {
-                toml::Value::String(s) => encoder.append_pair(key, s),
+                Value::String(s) => encoder.append_pair(key, s),
                 other => encoder.append_pair(key, &other.to_string()),
             };
         }
@@ -302,20 +302,18 @@ fn body(
 }
 
 /// A TOML value as JSON. Datetimes become strings; JSON has no NaN or infinity.
-pub(super) fn to_json(value: &toml::Value) -> Result<serde_json::Value, String> {
+pub(super) fn to_json(value: &Value) -> Result<serde_json::Value, String> {
     use serde_json::Value as Json;
     Ok(match value {
-        toml::Value::String(s) => Json::String(s.clone()),
-        toml::Value::Integer(i) => Json::from(*i),
-        toml::Value::Float(f) => serde_json::Number::from_f64(*f)
+        Value::String(s) => Json::String(s.clone()),
+        Value::Integer(i) => Json::from(*i),
+        Value::Float(f) => serde_json::Number::from_f64(*f)
             .map(Json::Number)
             .ok_or_else(|| format!("{f} cannot be written in JSON"))?,
-        toml::Value::Boolean(b) => Json::Bool(*b),
-        toml::Value::Datetime(d) => Json::String(d.to_string()),
-        toml::Value::Array(items) => {
-            Json::Array(items.iter().map(to_json).collect::<Result<_, _>>()?)
-        }
-        toml::Value::Table(table) => Json::Object(
+        Value::Boolean(b) => Json::Bool(*b),
+        Value::Datetime(d) => Json::String(d.to_string()),
+        Value::Array(items) => Json::Array(items.iter().map(to_json).collect::<Result<_, _>>()?),
+        Value::Table(table) => Json::Object(
             table
                 .iter()
                 .map(|(k, v)| Ok((k.clone(), to_json(v)?)))

@@ -3,8 +3,8 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
+use crate::document::Spanned;
 use http::HeaderMap;
-use serde_spanned::Spanned;
 use url::{Position, Url};
 
 use super::{headers, parse_duration, Context, Overrides, Reported};

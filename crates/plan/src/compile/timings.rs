@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use serde_spanned::Spanned;
+use crate::document::Spanned;
 
 use super::{non_negative, parse_duration, positive, Context, Overrides, Reported};
 use crate::plan::Timings;
