@@ -337,20 +337,13 @@ proptest! {
 #[test]
 fn a_rendered_uri_that_is_not_valid_is_no_unset_variable() {
     // Issue 17: both used to read as "a variable was unset".
-    let source = r#"
-[target]
-base_url = "http://127.0.0.1:1"
-[variables]
-bad = "a b"
-[scenarios.s]
-[[scenarios.s.requests]]
-path = "/x/{{ bad }}"
-[[scenarios.s.requests]]
-path = "/y/{{ later }}"
-extract = { later = { header = "X-Later" } }
-[timings]
-test_duration_seconds = 1
-"#;
+    let source = concat!(
+        "[target]\nbase_url = \"http://127.0.0.1:1\"\n[timings]\ntest_duration_seconds = 1\n",
+        "[variables]\nbad = \"a b\"\n[scenarios.s]\n",
+        "[[scenarios.s.requests]]\npath = \"/x/{{ bad }}\"\n",
+        "[[scenarios.s.requests]]\npath = \"/y/{{ later }}\"\n",
+        "extract = { later = { header = \"X-Later\" } }\n",
+    );
     let plan = klavier_plan::compile(source, "t.toml", &klavier_plan::Overrides::default())
         .expect("compiles");
     let shared = Shared::new(&plan);

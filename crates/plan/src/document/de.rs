@@ -2,8 +2,10 @@
 //! knows its dotted path and span, so every error it raises says where, and says what as
 //! data ([`Problem`]) rather than in serde's English.
 
-use serde::de::value::{BorrowedStrDeserializer, UsizeDeserializer};
-use serde::de::{DeserializeSeed, Deserializer, IntoDeserializer, MapAccess, SeqAccess, Visitor};
+use serde::de::value::{
+    BorrowedStrDeserializer, MapDeserializer, SeqDeserializer, UsizeDeserializer,
+};
+use serde::de::{DeserializeSeed, Deserializer, IntoDeserializer, MapAccess, Visitor};
 use toml_edit::{Array, ArrayOfTables, InlineTable, Item, Table, Value as Scalar};
 
 use super::error::{Error, Found, Problem, Wanted};
@@ -188,9 +190,11 @@ impl<'de> Deserializer<'de> for At<'de> {
             Node::Scalar(Scalar::Integer(i)) => visitor.visit_i64(*i.value()),
             Node::Scalar(Scalar::Float(x)) => visitor.visit_f64(*x.value()),
             Node::Scalar(Scalar::Boolean(b)) => visitor.visit_bool(*b.value()),
-            Node::Scalar(Scalar::Datetime(d)) => visitor.visit_map(DatetimeAccess {
-                text: Some(d.value().to_string()),
-            }),
+            Node::Scalar(Scalar::Datetime(d)) => {
+                // To [`value::Value`], as a one-entry map: our protocol for datetimes.
+                let entry = (value::DATETIME_KEY, d.value().to_string());
+                visitor.visit_map(MapDeserializer::new(std::iter::once(entry)))
+            }
             Node::Table(_) | Node::Inline(_) => return self.table(visitor),
             Node::Tables(_) | Node::Array(_) | Node::Scalar(_) => {
                 return self.deserialize_seq(visitor)
@@ -253,11 +257,15 @@ impl<'de> Deserializer<'de> for At<'de> {
             Node::Tables(_) | Node::Array(_) => self.node.elements(),
             _ => return Err(self.mismatch(Wanted::Array)),
         };
-        let access = ArrayAccess {
-            elements: elements.into_iter().enumerate(),
-            path: &self.path,
+        let path = &self.path;
+        let at = |(i, node)| At {
+            node,
+            path: index(path, i),
         };
-        visitor.visit_seq(access).map_err(|e| self.locate(e))
+        let mut access = SeqDeserializer::new(elements.into_iter().enumerate().map(at));
+        let value = visitor.visit_seq(&mut access).map_err(|e| self.locate(e))?;
+        access.end().map_err(|e| self.locate(e))?;
+        Ok(value)
     }
 
     fn deserialize_map<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
@@ -279,6 +287,15 @@ impl<'de> Deserializer<'de> for At<'de> {
     serde::forward_to_deserialize_any! {
         i8 i16 i32 i128 u8 u16 u32 u64 u128 f32 char bytes byte_buf unit unit_struct
         tuple tuple_struct enum identifier ignored_any
+    }
+}
+
+/// So arrays can use serde's own [`SeqDeserializer`].
+impl<'de> IntoDeserializer<'de, Error> for At<'de> {
+    type Deserializer = Self;
+
+    fn into_deserializer(self) -> Self {
+        self
     }
 }
 
@@ -318,27 +335,6 @@ impl<'de> MapAccess<'de> for TableAccess<'de, '_> {
     }
 }
 
-/// An array's elements, each deserialized at `path[i]`.
-struct ArrayAccess<'a, 'p> {
-    elements: std::iter::Enumerate<std::vec::IntoIter<Node<'a>>>,
-    path: &'p str,
-}
-
-impl<'de> SeqAccess<'de> for ArrayAccess<'de, '_> {
-    type Error = Error;
-
-    fn next_element_seed<T: DeserializeSeed<'de>>(
-        &mut self,
-        seed: T,
-    ) -> Result<Option<T::Value>, Error> {
-        let Some((i, node)) = self.elements.next() else {
-            return Ok(None);
-        };
-        let path = index(self.path, i);
-        seed.deserialize(At { node, path }).map(Some)
-    }
-}
-
 /// The fields [`spanned::Spanned`] asks for: start, end, then the value.
 struct SpannedAccess<'a> {
     span: Span,
@@ -348,17 +344,6 @@ struct SpannedAccess<'a> {
 
 impl<'de> MapAccess<'de> for SpannedAccess<'de> {
     type Error = Error;
-
-    fn next_key_seed<K: DeserializeSeed<'de>>(
-        &mut self,
-        seed: K,
-    ) -> Result<Option<K::Value>, Error> {
-        let Some(&name) = spanned::FIELDS.get(self.field) else {
-            return Ok(None);
-        };
-        seed.deserialize(BorrowedStrDeserializer::<Error>::new(name))
-            .map(Some)
-    }
 
     fn next_value_seed<T: DeserializeSeed<'de>>(&mut self, seed: T) -> Result<T::Value, Error> {
         let field = self.field;
@@ -372,29 +357,13 @@ impl<'de> MapAccess<'de> for SpannedAccess<'de> {
             }
         }
     }
-}
-
-/// A datetime, handed to [`value::Value`] as a one-entry map.
-struct DatetimeAccess {
-    text: Option<String>,
-}
-
-impl<'de> MapAccess<'de> for DatetimeAccess {
-    type Error = Error;
 
     fn next_key_seed<K: DeserializeSeed<'de>>(
         &mut self,
         seed: K,
     ) -> Result<Option<K::Value>, Error> {
-        if self.text.is_none() {
-            return Ok(None);
-        }
-        let key = BorrowedStrDeserializer::<Error>::new(value::DATETIME_KEY);
-        seed.deserialize(key).map(Some)
-    }
-
-    fn next_value_seed<T: DeserializeSeed<'de>>(&mut self, seed: T) -> Result<T::Value, Error> {
-        let text = self.text.take().unwrap_or_default();
-        seed.deserialize(text.into_deserializer())
+        let name = spanned::FIELDS.get(self.field);
+        name.map(|&name| seed.deserialize(BorrowedStrDeserializer::<Error>::new(name)))
+            .transpose()
     }
 }
