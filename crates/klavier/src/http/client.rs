@@ -6,7 +6,7 @@ use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
 
-use http::HeaderValue;
+use http::{HeaderValue, Method};
 use klavier_plan::{Request, Target};
 use klavier_stats::{FailureKind, Outcome};
 use rustls::pki_types::ServerName;
@@ -29,6 +29,9 @@ pub struct Exchanged {
     pub bytes_sent: u64,
     /// Bytes read: status line, headers, body and its framing, exactly as received.
     pub bytes_received: u64,
+    /// The request was sent twice: first on a reused connection the server had
+    /// already closed (no response byte came back), then on a fresh one.
+    pub retried: bool,
 }
 
 /// How to reach the target; built once per run and shared by every user.
@@ -172,48 +175,116 @@ impl Client {
 
     /// Like [`send`](Self::send), also keeping what `keep` asks for of the response
     /// (headers, body, `Set-Cookie`) for checks, extractions and cookies.
+    ///
+    /// A reused keep-alive connection that the server had already closed fails
+    /// before any response byte; an idempotent request is then sent once more on a
+    /// fresh connection (within the same timeout), as browsers and hyper do, and
+    /// counted as retried rather than as the server's failure.
     pub async fn send_keeping(
         &mut self,
         req: &Request,
-        keep: Option<(Capture, &mut Captured)>,
+        mut keep: Option<(Capture, &mut Captured)>,
     ) -> Exchanged {
         let deadline = Instant::now() + self.connector.timeout;
+        let first = self.attempt(req, reborrow(&mut keep), deadline).await;
+        if !first.stale_connection || !is_idempotent(&req.method) {
+            return first.exchanged;
+        }
+        let mut second = self.attempt(req, keep, deadline).await.exchanged;
+        second.bytes_sent += first.exchanged.bytes_sent;
+        second.retried = true;
+        second
+    }
+
+    /// One attempt: a ready connection, one exchange on it within `deadline`.
+    async fn attempt(
+        &mut self,
+        req: &Request,
+        keep: Option<(Capture, &mut Captured)>,
+        deadline: Instant,
+    ) -> Attempt {
         let connector = &*self.connector;
         let host = &connector.host_header;
+        let mut reused = false;
         let result = match ready_connection(connector, &mut self.connection, deadline).await {
-            Ok(connection) => timeout_at(deadline, connection.exchange(req, host, keep))
-                .await
-                .unwrap_or(Err(FailureKind::Timeout)),
+            Ok((connection, was_open)) => {
+                reused = was_open;
+                timeout_at(deadline, connection.exchange(req, host, keep))
+                    .await
+                    .unwrap_or(Err(FailureKind::Timeout))
+            }
             Err(kind) => Err(kind),
         };
-        match result {
-            Ok(response) => Exchanged {
-                outcome: Outcome::Status(response.status),
-                bytes_sent: response.sent,
-                bytes_received: response.received,
-            },
+        // What went over the wire, also when the exchange failed half-way.
+        let wire = self
+            .connection
+            .as_ref()
+            .map(Connection::wire)
+            .unwrap_or_default();
+        let outcome = match result {
+            Ok(status) => Outcome::Status(status),
             Err(kind) => {
                 // The connection's state is unknown (a late response may still arrive): start afresh.
                 self.connection = None;
-                Exchanged {
-                    outcome: Outcome::Failed(kind),
-                    bytes_sent: 0,
-                    bytes_received: 0,
-                }
+                Outcome::Failed(kind)
             }
+        };
+        let closed_unanswered = matches!(
+            outcome,
+            Outcome::Failed(FailureKind::ConnectionClosed | FailureKind::ConnectionReset)
+        ) && wire.received == 0;
+        Attempt {
+            exchanged: Exchanged {
+                outcome,
+                bytes_sent: wire.sent,
+                bytes_received: wire.received,
+                retried: false,
+            },
+            stale_connection: reused && closed_unanswered,
         }
+    }
+
+    /// Drops the connection of an exchange that was cut off from outside (the
+    /// graceful stop ran out) and returns the bytes it had sent and received.
+    pub fn abandon(&mut self) -> (u64, u64) {
+        let wire = self.connection.take().map(|c| c.wire()).unwrap_or_default();
+        (wire.sent, wire.received)
     }
 }
 
-/// The open connection if it can carry another request, else a new one.
+/// A shorter-lived copy of `keep`, so it can be lent to two attempts in turn.
+fn reborrow<'a>(
+    keep: &'a mut Option<(Capture, &mut Captured)>,
+) -> Option<(Capture, &'a mut Captured)> {
+    keep.as_mut()
+        .map(|(capture, captured)| (*capture, &mut **captured))
+}
+
+/// What one attempt of an exchange gave.
+struct Attempt {
+    exchanged: Exchanged,
+    /// The attempt ran on a reused connection that closed before any response byte.
+    stale_connection: bool,
+}
+
+/// Methods whose repetition has the effect of one request (RFC 9110 §9.2.2).
+fn is_idempotent(method: &Method) -> bool {
+    matches!(
+        *method,
+        Method::GET | Method::HEAD | Method::PUT | Method::DELETE | Method::OPTIONS | Method::TRACE
+    )
+}
+
+/// The open connection if it can carry another request (and `true`), else a new one.
 async fn ready_connection<'a>(
     connector: &Connector,
     slot: &'a mut Option<Connection>,
     deadline: Instant,
-) -> Result<&'a mut Connection, FailureKind> {
-    if !slot.as_ref().is_some_and(Connection::is_reusable) {
+) -> Result<(&'a mut Connection, bool), FailureKind> {
+    let reused = slot.as_ref().is_some_and(Connection::is_reusable);
+    if !reused {
         *slot = None;
         *slot = Some(connector.connect(deadline).await?);
     }
-    Ok(slot.as_mut().expect("a connection was just made"))
+    Ok((slot.as_mut().expect("a connection was just made"), reused))
 }

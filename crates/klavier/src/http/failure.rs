@@ -1,5 +1,4 @@
-//! The single mapping from I/O and TLS errors (and the HTTP/1.1 codec's, which arrive as
-//! `InvalidData`) to [`FailureKind`].
+//! The single mapping from I/O, TLS and response-decoding errors to [`FailureKind`].
 
 use std::io;
 
@@ -37,6 +36,16 @@ pub fn read_error(err: &io::Error) -> FailureKind {
         FailureKind::Tls
     } else {
         io_error(err)
+    }
+}
+
+/// Classifies a response the decoder could not take: the connection ending early is
+/// `ConnectionClosed`; bytes that are not valid HTTP/1.1 are `MalformedResponse`.
+pub fn decode_error(err: klavier_h1::Error) -> FailureKind {
+    if err.is_closed() {
+        FailureKind::ConnectionClosed
+    } else {
+        FailureKind::MalformedResponse
     }
 }
 

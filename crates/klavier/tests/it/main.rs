@@ -1,10 +1,14 @@
 //! Klavier's integration tests: the real `klavier` binary against real servers on
-//! loopback port 0 (the built-in target, misbehaving servers, TLS, nginx). Every JSON
-//! result a test reads is checked against `schema/result.v1.json` on the way in.
+//! loopback port 0 (the built-in target, misbehaving servers, TLS, nginx, and in
+//! `conformance` servers we did not write). Every JSON result a test reads is checked
+//! against `schema/result.v1.json` on the way in.
 
+mod conformance;
 mod demo;
 mod failures;
+mod hostile;
 mod journey;
+mod keepalive;
 mod nginx;
 mod profile_errors;
 mod run;

@@ -3,11 +3,12 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use crate::document::Spanned;
-use http::HeaderMap;
+use http::header::USER_AGENT;
+use http::{HeaderMap, HeaderValue};
 use url::{Position, Url};
 
 use super::{headers, parse_duration, Context, Overrides, Reported};
+use crate::document::Spanned;
 use crate::plan::Target;
 use crate::profile::TargetProfile;
 
@@ -41,6 +42,9 @@ pub(super) struct Origin {
     pub prefix: String,
 }
 
+/// The `User-Agent` sent unless the profile sets one.
+pub const DEFAULT_USER_AGENT: &str = concat!("klavier/", env!("CARGO_PKG_VERSION"));
+
 /// Compiles `[target]`, with `--base-url` replacing `base_url`.
 pub(super) fn compile(
     profile: &TargetProfile,
@@ -49,7 +53,11 @@ pub(super) fn compile(
 ) -> CompiledTarget {
     let (base_url, origin) = base_url(profile.base_url.as_ref(), overrides, cx);
     let timeout = timeout(profile.timeout.as_ref(), cx);
-    let headers = headers::compile(profile.headers.as_ref(), "target.headers", cx);
+    let mut headers = headers::compile(profile.headers.as_ref(), "target.headers", cx);
+    // Every peer sends one; servers and WAFs log it and some reject requests without.
+    if !headers.contains_key(USER_AGENT) {
+        headers.insert(USER_AGENT, HeaderValue::from_static(DEFAULT_USER_AGENT));
+    }
     let ca_file = ca_file(profile.ca_file.as_ref(), cx);
     let http_ok = check_http_version(profile.http.as_ref(), cx);
     let target = match (&origin, timeout, ca_file, http_ok) {

@@ -56,6 +56,7 @@ impl Transport for Clockwork {
             outcome: Outcome::Status(200),
             bytes_sent: 10,
             bytes_received: 20,
+            retried: false,
         }
     }
 }

@@ -21,6 +21,10 @@ pub enum Fault {
     /// reading until the client closes, so the client's request never meets a closed
     /// socket, which would turn the FIN into a reset.
     CloseAtOnce,
+    /// Reads the request head only, answers `413 Content Too Large` and closes with
+    /// the body unread (the kernel then resets the connection), as servers with a
+    /// body-size limit do.
+    AnswerEarly,
 }
 
 /// What [`Fault::Garbage`] answers: a plausible banner, not an HTTP status line.
@@ -66,6 +70,12 @@ async fn misbehave(fault: Fault, mut stream: TcpStream) {
             read_head(&mut stream).await;
             let _ = stream.write_all(GARBAGE).await;
             drain(&mut stream).await;
+        }
+        Fault::AnswerEarly => {
+            read_head(&mut stream).await;
+            let answer =
+                b"HTTP/1.1 413 Content Too Large\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
+            let _ = stream.write_all(answer).await;
         }
         Fault::CloseAtOnce => {
             let _ = stream.shutdown().await;

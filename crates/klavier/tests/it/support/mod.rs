@@ -1,10 +1,14 @@
 //! What every integration test needs: files in a temporary directory, the real
 //! `klavier` binary, its JSON result parsed and checked against the committed schema,
-//! and the loopback servers it is pointed at (in the submodules).
+//! and the loopback servers it is pointed at (in the submodules): our own, and real
+//! servers we did not write, run as child processes (`process` holds what they share).
 
 pub mod faults;
 pub mod loopback;
 pub mod nginx;
+pub mod process;
+pub mod python;
+pub mod streaming;
 pub mod tls;
 pub mod wiretap;
 
@@ -83,6 +87,8 @@ impl Workspace {
 /// What a `klavier run` or `klavier demo` that exited with 0 left behind.
 pub struct Finished {
     pub stdout: String,
+    /// What it printed on stderr (a panicking user would say so here).
+    pub stderr: String,
     /// The JSON result, already validated against `schema/result.v1.json`.
     pub result: Value,
 }
@@ -99,7 +105,11 @@ pub fn run_ok(cmd: &mut Command, json: &Path) -> Finished {
         "klavier should exit with 0\n--- stdout\n{stdout}\n--- stderr\n{stderr}"
     );
     let result = read_result(json);
-    Finished { stdout, result }
+    Finished {
+        stdout,
+        stderr,
+        result,
+    }
 }
 
 /// `klavier run PROFILE --quiet --json FILE ARGS…` with `profile` written into `ws`,
