@@ -38,8 +38,12 @@ fn run(args: RunArgs) -> anyhow::Result<()> {
 fn check(args: CheckArgs) -> anyhow::Result<()> {
     let plan = klavier_plan::load(&args.profile, &overrides(&args.overrides))?;
     Connector::new(&plan.target).map_err(|e| BadInput(e.to_string()))?;
-    print!("{plan}");
-    Ok(())
+    // Not `print!`, which panics when the reader has gone (`klavier check p.toml | head`):
+    // the error carries the broken pipe to `exit`, which counts it as success.
+    let mut stdout = std::io::stdout().lock();
+    write!(stdout, "{plan}")
+        .and_then(|()| stdout.flush())
+        .context("writing the plan")
 }
 
 fn demo(args: DemoArgs) -> anyhow::Result<()> {

@@ -1,10 +1,14 @@
 //! Checks (`expect`) of a response, validated: what the engine evaluates after a request.
+//!
+//! [`of`] is the one ordered list of a request's checks: the order in which they are
+//! evaluated, counted in statistics and labelled in reports. Everything else reads it.
 
 use std::time::Duration;
 
 use http::HeaderName;
 use serde_json_path::JsonPath;
 
+use crate::extract::Extraction;
 use crate::template::Text;
 
 /// A request's `expect`: every check must pass for the request to pass.
@@ -47,54 +51,63 @@ pub struct JsonCheck {
     pub value: serde_json::Value,
 }
 
-/// One check of a request, as a statistics label names it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// One check of a request, with what evaluating it needs; its `Display` is the label
+/// statistics count it under.
+#[derive(Debug, Clone, Copy)]
 pub enum Check<'a> {
-    /// The status code.
-    Status,
-    /// A header's value.
-    Header(&'a HeaderName),
-    /// Text in the body.
-    BodyContains,
-    /// A JSON value.
-    Json(&'a str),
-    /// The latency.
-    MaxLatency,
-    /// An extraction into a variable.
-    Extract(&'a str),
+    /// The status code must be one of these.
+    Status(&'a [u16]),
+    /// A header must have exactly this value.
+    Header(&'a HeaderName, &'a str),
+    /// The body must contain this text.
+    BodyContains(&'a str),
+    /// The single node at a JSON path must equal a value.
+    Json(&'a JsonCheck),
+    /// The response must complete within this time.
+    MaxLatency(Duration),
+    /// An extraction must find a value for its variable.
+    Extract(&'a Extraction),
 }
 
 impl std::fmt::Display for Check<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            Check::Status => f.write_str("status"),
-            Check::Header(name) => write!(f, "header {name}"),
-            Check::BodyContains => f.write_str("body_contains"),
-            Check::Json(path) => write!(f, "json {path}"),
-            Check::MaxLatency => f.write_str("max_latency"),
-            Check::Extract(variable) => write!(f, "extract {variable}"),
+            Check::Status(_) => f.write_str("status"),
+            Check::Header(name, _) => write!(f, "header {name}"),
+            Check::BodyContains(_) => f.write_str("body_contains"),
+            Check::Json(json) => write!(f, "json {}", json.written),
+            Check::MaxLatency(_) => f.write_str("max_latency"),
+            Check::Extract(extraction) => write!(f, "extract {}", extraction.variable),
         }
     }
 }
 
-impl Expect {
-    /// The checks, in the order they are evaluated and counted.
-    pub fn checks(&self) -> Vec<Check<'_>> {
-        let mut checks = Vec::new();
-        if self.status.is_some() {
-            checks.push(Check::Status);
-        }
-        checks.extend(self.headers.iter().map(|(name, _)| Check::Header(name)));
-        if self.body_contains.is_some() {
-            checks.push(Check::BodyContains);
-        }
-        checks.extend(self.json.iter().map(|j| Check::Json(&j.written)));
-        if self.max_latency.is_some() {
-            checks.push(Check::MaxLatency);
-        }
-        checks
-    }
+/// A request's checks in the one order they are evaluated, counted and labelled:
+/// `expect`'s status, headers, body_contains, json and max_latency, then one per
+/// extraction. Allocates nothing: the engine walks it for every checked response.
+pub fn of<'a>(
+    expect: Option<&'a Expect>,
+    extract: &'a [Extraction],
+) -> impl Iterator<Item = Check<'a>> + 'a {
+    expect
+        .into_iter()
+        .flat_map(|e| {
+            let status = e.status.as_deref().map(Check::Status);
+            let headers = e.headers.iter().map(|(name, v)| Check::Header(name, v));
+            let body = e.body_contains.as_deref().map(Check::BodyContains);
+            let json = e.json.iter().map(Check::Json);
+            let latency = e.max_latency.map(Check::MaxLatency);
+            status
+                .into_iter()
+                .chain(headers)
+                .chain(body)
+                .chain(json)
+                .chain(latency)
+        })
+        .chain(extract.iter().map(Check::Extract))
+}
 
+impl Expect {
     /// Whether evaluating needs the response body.
     pub fn needs_body(&self) -> bool {
         self.body_contains.is_some() || !self.json.is_empty()
@@ -146,7 +159,11 @@ mod tests {
             max_latency: Some(Duration::from_millis(500)),
             templates: Vec::new(),
         };
-        let labels: Vec<String> = expect.checks().iter().map(ToString::to_string).collect();
+        let extract = [Extraction {
+            variable: "token".into(),
+            from: crate::extract::ExtractFrom::Header(http::header::ETAG),
+        }];
+        let labels: Vec<String> = of(Some(&expect), &extract).map(|c| c.to_string()).collect();
         assert_eq!(
             labels,
             [
@@ -154,9 +171,11 @@ mod tests {
                 "header content-type",
                 "body_contains",
                 "json $.status",
-                "max_latency"
+                "max_latency",
+                "extract token"
             ]
         );
+        assert_eq!(of(None, &extract).count(), 1);
         assert!(expect.needs_body());
     }
 

@@ -1,9 +1,10 @@
 //! The one place validation lives: profile text (plus command-line overrides) → [`Plan`].
 //!
-//! Compilation runs in two stages. The TOML is read into the serde mirror
-//! ([`crate::profile`]); a syntax, unknown-key or type error there stops it, as serde stops
-//! at the first. Then every rule is checked and *every* broken one reported, each pointing
-//! at the text that breaks it.
+//! Compilation runs in two stages. The TOML is parsed once into a spanned document
+//! ([`crate::document`]) and read from it into the serde mirror ([`crate::profile`]); a
+//! syntax, unknown-key or type error there stops it, as serde stops at the first. Then
+//! every rule is checked and *every* broken one reported, each pointing at the text that
+//! breaks it.
 
 mod correlation;
 mod headers;
@@ -23,8 +24,9 @@ use std::num::NonZeroU32;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use serde_spanned::Spanned;
+use crate::document::Spanned;
 
+use crate::document;
 use crate::error::{line_column, Diagnostic, ProfileError, Span};
 use crate::locate::Locator;
 use crate::plan::Plan;
@@ -116,20 +118,24 @@ pub fn load(path: impl AsRef<Path>, overrides: &Overrides) -> Result<Plan, Profi
 /// The serde stage: TOML syntax, then key names and types.
 fn read(source: &str, cx: &mut Context<'_>) -> Option<Profile> {
     // Syntax first, alone: its errors (duplicate keys included) have no field to name.
-    if let Err(e) = source.parse::<toml::Table>() {
-        let span = e.span().unwrap_or_default();
-        let message = format!(
-            "TOML syntax error: {}",
-            e.message().trim().replace('\n', ": ")
-        );
-        cx.error(span, "", message);
-        return None;
-    }
-    match toml::from_str::<Profile>(source) {
+    let document = match document::parse(source) {
+        Ok(document) => document,
+        Err(e) => {
+            let span = e.span().unwrap_or_default();
+            let message = format!(
+                "TOML syntax error: {}",
+                e.message().trim().replace('\n', ": ")
+            );
+            cx.error(span, "", message);
+            return None;
+        }
+    };
+    cx.locator = Locator::new(&document);
+    match document::read::<Profile>(&document) {
         Ok(profile) => Some(profile),
         Err(e) => {
-            let problem = serde_error::explain(&e, &cx.locator);
-            cx.push(e.span().unwrap_or_default(), problem);
+            let span = e.span.clone().unwrap_or_default();
+            cx.push(span, serde_error::explain(e));
             None
         }
     }
@@ -159,6 +165,14 @@ struct Problem {
     help: Option<String>,
 }
 
+/// A problem was reported to the [`Context`]: the value it concerns is unusable, and the
+/// profile will not compile. A step compiling an optional key returns
+/// `Result<Option<T>, Reported>`: `Ok(None)` when it is not written, `Ok(Some(value))`
+/// when it is valid, `Err(Reported)` when it is wrong and the problem was reported (the
+/// [`Context`]'s reporting methods return one, so `return Err(cx.error(…))` says both).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Reported;
+
 /// Shared state of one compilation: the text, where things are in it, and the problems
 /// found so far.
 struct Context<'a> {
@@ -174,15 +188,20 @@ impl<'a> Context<'a> {
         Self {
             source,
             path,
-            locator: Locator::new(source),
+            locator: Locator::default(),
             diagnostics: Vec::new(),
             templating: templated::Templating::default(),
         }
     }
 
     /// Reports a problem at `span` of the profile.
-    fn error(&mut self, span: Span, field: impl Into<String>, message: impl Into<String>) {
-        self.push(span, problem(field, message, None));
+    fn error(
+        &mut self,
+        span: Span,
+        field: impl Into<String>,
+        message: impl Into<String>,
+    ) -> Reported {
+        self.push(span, problem(field, message, None))
     }
 
     /// Reports a problem at `span`, with a hint to fix it.
@@ -192,11 +211,11 @@ impl<'a> Context<'a> {
         field: impl Into<String>,
         message: impl Into<String>,
         help: impl Into<String>,
-    ) {
-        self.push(span, problem(field, message, Some(help.into())));
+    ) -> Reported {
+        self.push(span, problem(field, message, Some(help.into())))
     }
 
-    fn push(&mut self, span: Span, problem: Problem) {
+    fn push(&mut self, span: Span, problem: Problem) -> Reported {
         let (line, column) = line_column(self.source.as_bytes(), span.start);
         self.diagnostics.push(Diagnostic {
             path: Some(self.path.to_owned()),
@@ -206,10 +225,11 @@ impl<'a> Context<'a> {
             message: problem.message,
             help: problem.help,
         });
+        Reported
     }
 
     /// Reports a problem with a command-line override (`field` is the flag).
-    fn cli_error(&mut self, field: &str, message: impl Into<String>) {
+    fn cli_error(&mut self, field: &str, message: impl Into<String>) -> Reported {
         self.diagnostics.push(Diagnostic {
             path: None,
             line: 0,
@@ -218,6 +238,7 @@ impl<'a> Context<'a> {
             message: message.into(),
             help: None,
         });
+        Reported
     }
 
     /// Where the table or value at `path` is written (the file start if nowhere).

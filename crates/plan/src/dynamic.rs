@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
-use crate::checks::Expect;
+use crate::checks::{self, Check, Expect};
 use crate::data::Feeder;
 use crate::extract::Extraction;
 use crate::template::{RequestTemplate, Templates};
@@ -52,20 +52,14 @@ impl Dynamic {
         self.expect.as_ref().is_some_and(|e| !e.headers.is_empty()) || !self.extract.is_empty()
     }
 
-    /// The labels of the request's checks, in evaluation order.
+    /// The request's checks, in [`checks::of`] order.
+    pub fn checks(&self) -> impl Iterator<Item = Check<'_>> {
+        checks::of(self.expect.as_ref(), &self.extract)
+    }
+
+    /// The labels of the request's checks, in [`checks::of`] order.
     pub fn check_labels(&self) -> Vec<String> {
-        let mut labels: Vec<String> = self
-            .expect
-            .iter()
-            .flat_map(Expect::checks)
-            .map(|c| c.to_string())
-            .collect();
-        labels.extend(
-            self.extract
-                .iter()
-                .map(|e| format!("extract {}", e.variable)),
-        );
-        labels
+        self.checks().map(|c| c.to_string()).collect()
     }
 }
 
@@ -98,7 +92,7 @@ impl SessionPlan {
     /// A request's extra details for `klavier check`: checks and extractions.
     pub(crate) fn request_details(dynamic: &Dynamic) -> Vec<String> {
         let mut details = Vec::new();
-        let checks = dynamic.expect.as_ref().map_or(0, |e| e.checks().len());
+        let checks = checks::of(dynamic.expect.as_ref(), &[]).count();
         match checks {
             0 => {}
             1 => details.push("1 check".to_owned()),

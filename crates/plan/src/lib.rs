@@ -33,6 +33,7 @@ pub mod checks;
 mod compile;
 pub mod data;
 mod describe;
+mod document;
 pub mod dynamic;
 mod error;
 pub mod extract;

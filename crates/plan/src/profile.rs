@@ -3,15 +3,15 @@
 //!
 //! Integers are `i64` (TOML's own integer) so that `weight = -1` reaches `compile`, which
 //! says what is wrong in our words. Leaf values are [`Spanned`] so diagnostics can point at
-//! them; tables never are, because toml gives no span to an implicit table (`[scenarios]`
-//! when only `[scenarios.login]` is written) and `Spanned` then refuses to deserialize.
-//! `compile` finds tables with [`crate::locate::Locator`] instead.
+//! them; `compile` finds tables with [`crate::locate::Locator`]. Read by
+//! [`crate::document::read`], which reports unknown keys and wrong types as data.
 
 use std::collections::BTreeMap;
 use std::fmt;
 
 use serde::de::{self, Deserialize, Deserializer, Visitor};
-use serde_spanned::Spanned;
+
+use crate::document::{Spanned, Value};
 
 pub(crate) mod correlation;
 
@@ -30,7 +30,7 @@ pub(crate) struct Profile {
     pub timings: TimingsProfile,
     pub scenarios: Option<BTreeMap<String, ScenarioProfile>>,
     /// `[variables]`: template constants.
-    pub variables: Option<BTreeMap<String, toml::Value>>,
+    pub variables: Option<BTreeMap<String, Value>>,
     /// `[data.NAME]`: feeders.
     pub data: Option<BTreeMap<String, DataProfile>>,
 }
@@ -104,13 +104,13 @@ pub(crate) struct RequestProfile {
     pub url: Option<Spanned<String>>,
     /// Values may be any TOML value here (and may be tables, which cannot be spanned);
     /// `compile` accepts strings, numbers and booleans.
-    pub query: Option<BTreeMap<String, toml::Value>>,
+    pub query: Option<BTreeMap<String, Value>>,
     pub headers: Option<HeadersProfile>,
     pub body: Option<Spanned<String>>,
     /// Any TOML value, sent as JSON.
-    pub json: Option<toml::Value>,
+    pub json: Option<Value>,
     /// Form fields, sent form-urlencoded.
-    pub form: Option<BTreeMap<String, toml::Value>>,
+    pub form: Option<BTreeMap<String, Value>>,
     pub extract: Option<BTreeMap<String, ExtractProfile>>,
     pub expect: Option<ExpectProfile>,
 }
@@ -122,7 +122,8 @@ pub(crate) struct DurationText(pub String);
 
 impl<'de> Deserialize<'de> for DurationText {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserializer.deserialize_str(DurationTextVisitor)
+        // The name tells the deserializer a duration is wanted; it hands over the string.
+        deserializer.deserialize_newtype_struct(crate::document::DURATION, DurationTextVisitor)
     }
 }
 

@@ -251,12 +251,15 @@ impl Templates {
         }
     }
 
-    /// Filters (`| name`) that minijinja does not know.
+    /// Filters (`| name`) that minijinja does not know. Only code is scanned: a `|` in
+    /// the literal text around tags (`/search?q=a|b&id={{ id }}`) or in a string literal
+    /// within one (`default("a|b")`) is no filter.
     fn unknown_filters(&self, source: &str) -> Vec<TemplateError> {
         let pattern = regex::Regex::new(r"\|\s*([A-Za-z_][A-Za-z0-9_]*)").expect("a valid regex");
+        let code = code_only(source, Strings::Blank);
         let mut seen = BTreeSet::new();
         let mut errors = Vec::new();
-        for found in pattern.captures_iter(source) {
+        for found in pattern.captures_iter(&code) {
             let filter = found.get(1).expect("group 1 always matches");
             if !seen.insert(filter.as_str()) {
                 continue;
@@ -287,8 +290,9 @@ impl Templates {
     ) -> Vec<TemplateError> {
         let call = regex::Regex::new(r#"\benv\s*\(\s*(?:"([^"]*)"|'([^']*)'|(.))"#)
             .expect("a valid regex");
+        let code = code_only(source, Strings::Keep);
         let mut errors = Vec::new();
-        for found in call.captures_iter(source) {
+        for found in call.captures_iter(&code) {
             let at = found.get(0).map_or(0, |m| m.start());
             let Some(name) = found.get(1).or_else(|| found.get(2)) else {
                 errors.push(TemplateError {
@@ -324,6 +328,70 @@ impl Templates {
                 )
             })
         });
+    }
+}
+
+/// What [`code_only`] does with string literals inside tags.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Strings {
+    /// Keep them (`env("NAME")` reads its name from one).
+    Keep,
+    /// Blank them too.
+    Blank,
+}
+
+/// `source` with everything outside `{{ … }}` and `{% … %}` blanked to spaces, byte for
+/// byte, so offsets into it are offsets into `source`. Comments `{# … #}` are blanked.
+fn code_only(source: &str, strings: Strings) -> String {
+    let mut out = vec![b' '; source.len()];
+    let bytes = source.as_bytes();
+    let mut at = 0;
+    while let Some(open) = source[at..].find('{').map(|i| at + i) {
+        let close = match bytes.get(open + 1) {
+            Some(b'{') => "}}",
+            Some(b'%') => "%}",
+            _ => {
+                at = open + 1;
+                continue;
+            }
+        };
+        let end = code_end(source, open + 2, close);
+        out[open..end].copy_from_slice(&bytes[open..end]);
+        if strings == Strings::Blank {
+            blank_strings(&mut out[open..end]);
+        }
+        at = end;
+    }
+    String::from_utf8(out).expect("whole characters were copied, or each of their bytes blanked")
+}
+
+/// Where the tag opened before `from` ends: past `close` outside any string literal, or
+/// the end of `source` for an unclosed tag.
+fn code_end(source: &str, from: usize, close: &str) -> usize {
+    let mut quote = None;
+    for (i, c) in source[from..].char_indices() {
+        let at = from + i;
+        match quote {
+            Some(q) if c == q => quote = None,
+            Some(_) => {}
+            None if c == '"' || c == '\'' => quote = Some(c),
+            None if source[at..].starts_with(close) => return at + close.len(),
+            None => {}
+        }
+    }
+    source.len()
+}
+
+/// Replaces the contents of string literals in a tag's bytes by spaces, keeping the quotes.
+fn blank_strings(tag: &mut [u8]) {
+    let mut quote = None;
+    for byte in tag.iter_mut() {
+        match quote {
+            Some(q) if *byte == q => quote = None,
+            Some(_) => *byte = b' ',
+            None if *byte == b'"' || *byte == b'\'' => quote = Some(*byte),
+            None => {}
+        }
     }
 }
 

@@ -94,6 +94,24 @@ fn unknown_filter_is_reported() {
 }
 
 #[test]
+fn only_code_is_scanned_for_filters_and_env_calls() {
+    #[rustfmt::skip]
+    let good = [
+        "/search?q=a|b&id={{ token }}",          // a `|` in the literal text (issue 17)
+        "a|upper {{ token }} b|shout",           // filter-like text outside tags
+        r#"{{ token | default("a|shout") }}"#,   // a `|` inside a string literal
+        "/env(x)/{{ token }}",                   // env( outside a tag
+        "{# token | shout #}{{ token }}",        // comments are not code
+    ];
+    for source in good {
+        assert!(add(source).is_ok(), "{source}: {:?}", add(source));
+    }
+    let e = first_error("a|b {{ token | shout }}");
+    assert_eq!(e.message, r#"unknown filter "shout""#);
+    assert_eq!(e.offset, "a|b {{ token | ".len());
+}
+
+#[test]
 fn env_of_an_unset_variable_is_an_error() {
     let e = first_error(r#"{{ env("KLAVIER_TEST_UNSET") }}"#);
     assert_eq!(

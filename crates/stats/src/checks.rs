@@ -3,6 +3,8 @@
 
 use std::ops::AddAssign;
 
+use crate::snapshot::StatusCounts;
+
 /// Check outcomes of one request row.
 ///
 /// Checks are counted by their index in the row's list of check names (which the plan
@@ -12,7 +14,9 @@ pub struct CheckStats {
     failed_requests: u64,
     by_check: Vec<u64>,
     skipped: u64,
-    accepted: u64,
+    render_failures: u64,
+    /// Responses of 400 or more that `expect.status` listed, by status code.
+    accepted: StatusCounts,
 }
 
 impl CheckStats {
@@ -35,8 +39,12 @@ impl CheckStats {
         self.skipped += 1;
     }
 
-    pub(crate) fn record_accepted(&mut self) {
-        self.accepted += 1;
+    pub(crate) fn record_render_failure(&mut self) {
+        self.render_failures += 1;
+    }
+
+    pub(crate) fn record_accepted(&mut self, status: u16) {
+        self.accepted.add(status, 1);
     }
 
     /// Responses with at least one failed check.
@@ -49,21 +57,33 @@ impl CheckStats {
         &self.by_check
     }
 
-    /// Requests not sent because a variable they need was unset (or a template failed).
+    /// Requests not sent because a variable they need was unset.
     pub fn skipped(&self) -> u64 {
         self.skipped
     }
 
+    /// Requests not sent because rendering them failed: a template error, or a rendered
+    /// URI or header that is not valid HTTP.
+    pub fn render_failures(&self) -> u64 {
+        self.render_failures
+    }
+
     /// Responses with a status of 400 or more that `expect.status` listed: not failures.
     pub fn accepted(&self) -> u64 {
-        self.accepted
+        self.accepted.total()
+    }
+
+    /// [`accepted`](Self::accepted) by status code.
+    pub fn accepted_statuses(&self) -> &StatusCounts {
+        &self.accepted
     }
 
     pub(crate) fn reset(&mut self) {
         self.failed_requests = 0;
         self.by_check.iter_mut().for_each(|n| *n = 0);
         self.skipped = 0;
-        self.accepted = 0;
+        self.render_failures = 0;
+        self.accepted.reset();
     }
 }
 
@@ -77,7 +97,10 @@ impl AddAssign<&CheckStats> for CheckStats {
             *mine += theirs;
         }
         self.skipped += other.skipped;
-        self.accepted += other.accepted;
+        self.render_failures += other.render_failures;
+        for (code, n) in other.accepted.iter() {
+            self.accepted.add(code, n);
+        }
     }
 }
 
@@ -94,11 +117,14 @@ mod tests {
         a.record_skipped();
         let mut b = CheckStats::default();
         b.record(&[1]);
-        b.record_accepted();
+        b.record_accepted(404);
+        b.record_render_failure();
         a += &b;
         assert_eq!(a.failed_requests(), 3);
         assert_eq!(a.by_check(), [1, 1, 2]);
         assert_eq!((a.skipped(), a.accepted()), (1, 1));
+        assert_eq!(a.accepted_statuses().get(404), 1);
+        assert_eq!(a.render_failures(), 1);
         a.reset();
         assert_eq!(a.failed_requests() + a.by_check().iter().sum::<u64>(), 0);
     }

@@ -52,13 +52,22 @@ impl Recorder {
             .record_skipped();
     }
 
-    /// Records a response of row `request` whose status of 400 or more `expect.status`
-    /// listed, so it is not a failure.
-    pub fn record_accepted(&mut self, request: usize) {
+    /// Records a request of row `request` not sent because rendering it failed (a
+    /// template error, or a rendered URI or header that is not valid HTTP).
+    pub fn record_render_failure(&mut self, request: usize) {
         self.current
             .request_mut(request)
             .checks_mut()
-            .record_accepted();
+            .record_render_failure();
+    }
+
+    /// Records a response of row `request` whose `status` of 400 or more
+    /// `expect.status` listed, so it is not a failure.
+    pub fn record_accepted(&mut self, request: usize, status: u16) {
+        self.current
+            .request_mut(request)
+            .checks_mut()
+            .record_accepted(status);
     }
 
     /// Records a request cut off at the end of the grace period: not a failure,

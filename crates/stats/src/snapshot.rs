@@ -57,7 +57,7 @@ impl StatusCounts {
             .sum()
     }
 
-    fn reset(&mut self) {
+    pub(crate) fn reset(&mut self) {
         self.counts.iter_mut().for_each(|entry| entry.1 = 0);
     }
 }
@@ -68,6 +68,8 @@ impl PartialEq for StatusCounts {
         self.iter().eq(other.iter())
     }
 }
+
+impl Eq for StatusCounts {}
 
 /// The statistics of one request row (one request name).
 #[derive(Clone, Debug)]

@@ -260,6 +260,14 @@ pub struct RequestSummary {
     /// Requests not sent because a variable they need was unset.
     #[serde(default)]
     pub skipped: u64,
+    /// Requests not sent because rendering them failed: a template error, or a rendered
+    /// URI or header that is not valid HTTP. Absent when there were none.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub render_failures: u64,
+    /// Responses of 400 or more that `expect.status` listed, by status code: counted in
+    /// `status_codes` but not in `failures`. Absent when there were none.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub accepted_status_codes: BTreeMap<u16, u64>,
 }
 
 impl RequestSummary {
@@ -293,6 +301,8 @@ impl RequestSummary {
                 .map(|(i, &n)| (format!("#{i}"), n))
                 .collect(),
             skipped: row.checks().skipped(),
+            render_failures: row.checks().render_failures(),
+            accepted_status_codes: row.checks().accepted_statuses().iter().collect(),
         }
     }
 
@@ -458,6 +468,11 @@ impl Summary {
             generator: GeneratorSummary::build(total, info.worker_cpu_peak),
         }
     }
+}
+
+/// For `skip_serializing_if`: a count that is written only when something happened.
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 fn per_second(count: u64, elapsed: Duration) -> f64 {

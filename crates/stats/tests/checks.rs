@@ -47,7 +47,7 @@ fn check_failures_are_counted_per_request_and_per_check_and_named() {
         recorder.record_checks(0, failed);
     }
     recorder.record(1, &sample(404));
-    recorder.record_accepted(1); // expect.status listed 404
+    recorder.record_accepted(1, 404); // expect.status listed 404
     recorder.record_skipped(1);
     let mut total = Snapshot::empty(2, 1);
     total += &recorder.take_snapshot();
@@ -66,6 +66,8 @@ fn check_failures_are_counted_per_request_and_per_check_and_named() {
         (1, 0, 1),
         "an accepted 404 is no failure"
     );
+    assert_eq!(me.accepted_status_codes, [(404, 1)].into());
+    assert_eq!(s.totals.accepted_status_codes, [(404, 1)].into());
     assert_eq!(s.totals.check_failures, 2);
     assert_eq!(s.totals.checks["extract token"], 2);
     assert_eq!(s.totals.skipped, 1);

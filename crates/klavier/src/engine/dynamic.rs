@@ -16,7 +16,7 @@ use crate::session::{self, Destination, RenderError, Session, Shared};
 
 /// Why a request was not sent: a variable it needs is unset, or its rendering failed.
 #[derive(Debug)]
-pub(super) struct Skipped(#[allow(dead_code)] pub RenderError);
+pub(super) struct Skipped(pub RenderError);
 
 /// The request as this user sends it: the plan's own when nothing changes, else a copy
 /// with rendered parts and cookies.
@@ -101,7 +101,7 @@ pub(super) fn take_in(
     };
     if let Some(expect) = &dynamic.expect {
         if expect.status.is_some() && status >= 400 && expect.accepts_status(status) {
-            recorder.record_accepted(request.stat);
+            recorder.record_accepted(request.stat, status);
         }
     }
     let response = session::Response {

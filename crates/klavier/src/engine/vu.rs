@@ -15,7 +15,7 @@ use tokio::time::{sleep_until, Instant};
 use tokio_util::sync::CancellationToken;
 
 use crate::http::Captured;
-use crate::session::{Session, Shared};
+use crate::session::{RenderError, Session, Shared};
 
 use super::dynamic;
 use super::schedule::Schedule;
@@ -280,11 +280,18 @@ pub(super) async fn run_iteration<T: Transport>(
             return IterationEnd::Cut;
         }
         let session = vu.session.as_mut().expect("begin started the session");
-        let Ok(prepared) = dynamic::prepare(session, &ctx.session, request, &mut vu.scratch) else {
-            // A variable it needs is unset: skipped and counted, never sent half-empty.
-            ctx.recorder.borrow_mut().record_skipped(request.stat);
-            ok = false;
-            continue;
+        let prepared = match dynamic::prepare(session, &ctx.session, request, &mut vu.scratch) {
+            Ok(prepared) => prepared,
+            Err(dynamic::Skipped(why)) => {
+                // Never sent half-empty or malformed: counted apart, by reason.
+                let mut recorder = ctx.recorder.borrow_mut();
+                match why {
+                    RenderError::Unset(_) => recorder.record_skipped(request.stat),
+                    RenderError::Invalid(_) => recorder.record_render_failure(request.stat),
+                }
+                ok = false;
+                continue;
+            }
         };
         let capture = dynamic::capture_for(request, session);
         let mut captured = Captured::default();

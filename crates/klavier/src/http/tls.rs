@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::crypto::{ring, CryptoProvider};
+use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use rustls::{ClientConfig, DigitallySignedStruct, RootCertStore, SignatureScheme};
 
@@ -80,7 +81,7 @@ fn read_pem_certificates(path: &Path) -> Result<Vec<CertificateDer<'static>>, Tl
         path: path.to_owned(),
         source,
     })?;
-    let certs: Vec<_> = rustls_pemfile::certs(&mut pem.as_slice())
+    let certs: Vec<_> = CertificateDer::pem_slice_iter(&pem)
         .collect::<Result<_, _>>()
         .map_err(|e| TlsSetupError::BadCertificate {
             path: path.to_owned(),
@@ -141,5 +142,56 @@ impl ServerCertVerifier for AcceptAnyCertificate {
 
     fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
         self.0.signature_verification_algorithms.supported_schemes()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)] // a failed unwrap is a failed test
+    use super::*;
+
+    fn ca_pem() -> String {
+        let key = rcgen::KeyPair::generate().unwrap();
+        let mut params = rcgen::CertificateParams::new(Vec::new()).unwrap();
+        params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+        params.self_signed(&key).unwrap().pem()
+    }
+
+    fn read(contents: &str) -> Result<Vec<CertificateDer<'static>>, TlsSetupError> {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("ca.pem");
+        std::fs::write(&path, contents).unwrap();
+        read_pem_certificates(&path)
+    }
+
+    #[test]
+    fn ca_files_yield_their_certificates_and_skip_other_blocks() {
+        let (a, b) = (ca_pem(), ca_pem());
+        let key = "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n";
+        let certs = read(&format!("comment\n{a}{key}{b}")).unwrap();
+        assert_eq!(certs.len(), 2);
+        assert!(
+            root_store(None).unwrap().len() > 100,
+            "webpki roots are trusted"
+        );
+    }
+
+    #[test]
+    fn bad_ca_files_say_why() {
+        let no_cert = read("-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n");
+        assert!(
+            matches!(no_cert, Err(TlsSetupError::NoCertificate { .. })),
+            "{no_cert:?}"
+        );
+        let broken = read("-----BEGIN CERTIFICATE-----\n!!!\n-----END CERTIFICATE-----\n");
+        assert!(
+            matches!(broken, Err(TlsSetupError::BadCertificate { .. })),
+            "{broken:?}"
+        );
+        let missing = read_pem_certificates(Path::new("/nonexistent/ca.pem"));
+        assert!(
+            matches!(missing, Err(TlsSetupError::Read { .. })),
+            "{missing:?}"
+        );
     }
 }

@@ -179,11 +179,18 @@ fn write_status_codes<W: Write>(s: &Summary, out: &mut W) -> io::Result<()> {
     }
     let mut table = Table::new(&["Status codes", "count", "share", ""]).note_column();
     for (&code, &n) in &s.totals.status_codes {
+        let accepted = |r: &RequestSummary| r.accepted_status_codes.get(&code).copied();
         let note = if is_success_status(code) {
             String::new()
+        } else if accepted(&s.totals) == Some(n) {
+            // Every one was listed in its request's `expect.status`.
+            "expected".to_owned()
         } else {
-            let by_request = per_request(s, |r| r.status_codes.get(&code).copied());
-            format!("failure{by_request}")
+            let failed = |r: &RequestSummary| {
+                let seen = r.status_codes.get(&code).copied().unwrap_or(0);
+                Some(seen - accepted(r).unwrap_or(0).min(seen))
+            };
+            format!("failure{}", per_request(s, failed))
         };
         table.push(vec![
             code.to_string(),
@@ -387,6 +394,39 @@ mod tests {
             "{text}"
         );
         assert!(text.contains("received"));
+    }
+
+    #[test]
+    fn statuses_listed_in_expect_status_are_not_called_failures() {
+        // Issue 17: a 404 that `expect.status` lists is no failure, and the Status codes
+        // section says so. Rows 0 and 1 see 404s; row 0 lists it, row 1 does not.
+        let line_404 = |summary: &Summary| {
+            let text = render(summary);
+            let line = text
+                .lines()
+                .find(|l| l.starts_with("  404"))
+                .map(str::to_owned);
+            line.unwrap_or_else(|| panic!("404 listed:\n{text}"))
+        };
+        let mut summary = super::super::fixture();
+        let add = |r: &mut RequestSummary, seen: u64, accepted: u64| {
+            r.status_codes.insert(404, seen);
+            if accepted > 0 {
+                r.accepted_status_codes.insert(404, accepted);
+            }
+        };
+        add(&mut summary.requests[0], 3, 3);
+        add(&mut summary.totals, 3, 3);
+        let all_listed = line_404(&summary);
+        assert!(all_listed.ends_with("expected"), "{all_listed}");
+
+        add(&mut summary.requests[1], 2, 0);
+        add(&mut summary.totals, 5, 3);
+        let some_listed = line_404(&summary);
+        assert!(
+            some_listed.ends_with("failure: GET /api/auth/login 2"),
+            "{some_listed}"
+        );
     }
 
     #[test]

@@ -149,14 +149,15 @@ impl Session {
         if let Some(uri) = &template.uri {
             scratch.clear();
             self.render(renderer, uri, scratch)?;
-            built.uri = Uri::try_from(scratch.as_str())
-                .map_err(|e| RenderError(format!("rendered URI {scratch:?} is not valid: {e}")))?;
+            built.uri = Uri::try_from(scratch.as_str()).map_err(|e| {
+                RenderError::Invalid(format!("rendered URI {scratch:?} is not valid: {e}"))
+            })?;
         }
         for (name, text) in &template.headers {
             scratch.clear();
             self.render(renderer, text, scratch)?;
             let value = HeaderValue::from_str(scratch).map_err(|_| {
-                RenderError(format!(
+                RenderError::Invalid(format!(
                     "rendered header {name} {scratch:?} is not a valid value"
                 ))
             })?;

@@ -40,10 +40,17 @@ fn with_rng<T>(f: impl FnOnce(&mut Xoshiro256PlusPlus) -> T) -> T {
     RNG.with(|slot| f(&mut slot.borrow_mut()))
 }
 
-/// Why a text could not be rendered: the request is skipped, not sent.
+/// Why a request could not be rendered: it is not sent, and the two reasons are
+/// counted apart.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{0}")]
-pub struct RenderError(pub String);
+pub enum RenderError {
+    /// A variable it needs is unset (an earlier extraction found nothing): skipped.
+    #[error("{0}")]
+    Unset(String),
+    /// A template failed, or what it rendered is not valid HTTP (a URI, a header value).
+    #[error("{0}")]
+    Invalid(String),
+}
 
 /// The plan's templates with every function added; one per run, shared by its users.
 #[derive(Debug, Clone)]
@@ -94,7 +101,12 @@ fn explain(e: Error) -> RenderError {
     let detail = e
         .detail()
         .map_or_else(|| e.kind().to_string(), str::to_owned);
-    RenderError(detail)
+    // Names are checked when the profile is read, so an undefined one at run time is a
+    // variable that an extraction left unset.
+    match e.kind() {
+        ErrorKind::UndefinedError => RenderError::Unset(detail),
+        _ => RenderError::Invalid(detail),
+    }
 }
 
 fn encode_into(rendered: &str, encode: Encode, out: &mut String) {

@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use http::HeaderMap;
-use klavier_plan::checks::Expect;
+use klavier_plan::checks::{self, Check, Expect};
 use klavier_plan::extract::{ExtractFrom, Extraction};
 use minijinja::Value;
 
@@ -23,8 +23,7 @@ pub struct Response<'a> {
     pub latency: Duration,
 }
 
-/// Which checks failed, by index in [`check_count`] order: `expect`'s checks
-/// ([`Expect::checks`]), then one per extraction.
+/// Which checks failed, by index in [`checks::of`] order.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Verdict {
     /// Indices of the failed checks, ascending.
@@ -38,12 +37,13 @@ impl Verdict {
     }
 }
 
-/// How many checks a request counts: `expect`'s, then one per extraction.
+/// How many checks a request counts.
 pub fn check_count(expect: Option<&Expect>, extract: &[Extraction]) -> usize {
-    expect.map_or(0, |e| e.checks().len()) + extract.len()
+    checks::of(expect, extract).count()
 }
 
-/// Runs `extract` (setting or unsetting variables in `vars`) and `expect` on `response`.
+/// Runs `expect` and `extract` (setting or unsetting variables in `vars`) on `response`,
+/// in [`checks::of`] order.
 pub fn evaluate(
     expect: Option<&Expect>,
     extract: &[Extraction],
@@ -51,53 +51,43 @@ pub fn evaluate(
     vars: &mut Vars,
 ) -> Verdict {
     let mut failed = Vec::new();
-    let mut index = 0;
-    if let Some(expect) = expect {
-        let json = (!expect.json.is_empty()).then(|| parse_json(response.body));
-        let mut check = |ok: bool| {
-            if !ok {
-                failed.push(index);
+    // The body as JSON, parsed at most once and only if a check needs it.
+    let mut json: Option<Option<serde_json::Value>> = None;
+    for (index, check) in checks::of(expect, extract).enumerate() {
+        let ok = match check {
+            Check::Status(accepted) => accepted.contains(&response.status),
+            Check::Header(name, want) => response
+                .headers
+                .get(name)
+                .is_some_and(|v| v.as_bytes() == want.as_bytes()),
+            Check::BodyContains(needle) => contains(response.body, needle.as_bytes()),
+            Check::Json(json_check) => json
+                .get_or_insert_with(|| parse_json(response.body))
+                .as_ref()
+                .is_some_and(|doc| {
+                    let nodes = json_check.path.query(doc).all();
+                    nodes.len() == 1 && *nodes[0] == json_check.value
+                }),
+            Check::MaxLatency(max) => response.latency <= max,
+            Check::Extract(extraction) => {
+                let doc = match extraction.from {
+                    ExtractFrom::Json { .. } => json
+                        .get_or_insert_with(|| parse_json(response.body))
+                        .as_ref(),
+                    _ => None,
+                };
+                let found = extract_one(&extraction.from, response, doc);
+                let ok = found.is_some();
+                match found {
+                    Some(value) => vars.set(&extraction.variable, value),
+                    None => vars.unset(&extraction.variable),
+                }
+                ok
             }
-            index += 1;
         };
-        if let Some(accepted) = &expect.status {
-            check(accepted.contains(&response.status));
+        if !ok {
+            failed.push(index);
         }
-        for (name, want) in &expect.headers {
-            check(
-                response
-                    .headers
-                    .get(name)
-                    .is_some_and(|v| v.as_bytes() == want.as_bytes()),
-            );
-        }
-        if let Some(needle) = &expect.body_contains {
-            check(contains(response.body, needle.as_bytes()));
-        }
-        for json_check in &expect.json {
-            let ok = json.as_ref().and_then(Option::as_ref).is_some_and(|doc| {
-                let nodes = json_check.path.query(doc).all();
-                nodes.len() == 1 && *nodes[0] == json_check.value
-            });
-            check(ok);
-        }
-        if let Some(max) = expect.max_latency {
-            check(response.latency <= max);
-        }
-    }
-    let needs_json = extract
-        .iter()
-        .any(|e| matches!(e.from, ExtractFrom::Json { .. }));
-    let json = needs_json.then(|| parse_json(response.body)).flatten();
-    for extraction in extract {
-        match extract_one(&extraction.from, response, json.as_ref()) {
-            Some(value) => vars.set(&extraction.variable, value),
-            None => {
-                vars.unset(&extraction.variable);
-                failed.push(index);
-            }
-        }
-        index += 1;
     }
     Verdict { failed }
 }

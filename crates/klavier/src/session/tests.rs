@@ -333,3 +333,29 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn a_rendered_uri_that_is_not_valid_is_no_unset_variable() {
+    // Issue 17: both used to read as "a variable was unset".
+    let source = concat!(
+        "[target]\nbase_url = \"http://127.0.0.1:1\"\n[timings]\ntest_duration_seconds = 1\n",
+        "[variables]\nbad = \"a b\"\n[scenarios.s]\n",
+        "[[scenarios.s.requests]]\npath = \"/x/{{ bad }}\"\n",
+        "[[scenarios.s.requests]]\npath = \"/y/{{ later }}\"\n",
+        "extract = { later = { header = \"X-Later\" } }\n",
+    );
+    let plan = klavier_plan::compile(source, "t.toml", &klavier_plan::Overrides::default())
+        .expect("compiles");
+    let shared = Shared::new(&plan);
+    let mut session = Session::start(&shared, 0, 1).expect("starts");
+    let mut scratch = String::new();
+    let [bad_uri, unset] = [0, 1].map(|i| {
+        let request = &plan.scenarios[0].requests[i];
+        session.render_request(&shared.renderer, request, &mut scratch)
+    });
+    assert!(
+        matches!(bad_uri, Err(RenderError::Invalid(ref m)) if m.contains("/x/a b")),
+        "{bad_uri:?}"
+    );
+    assert!(matches!(unset, Err(RenderError::Unset(_))), "{unset:?}");
+}

@@ -259,3 +259,39 @@ fn the_demo_profile_checks_and_shows_its_weights() {
         );
     }
 }
+
+#[test]
+fn check_into_a_closed_pipe_is_success() {
+    // `klavier check p.toml | head -1`: once the reader has gone, writing fails with a
+    // broken pipe, which is success (as for ripgrep), not a panic. The plan is larger
+    // than a pipe's buffer, so the write is still blocked when the reader closes.
+    let ws = Workspace::new();
+    let mut profile = VALID.to_owned();
+    for i in 0..2_000 {
+        let route = format!("/api/health/{i:04}/{}", "x".repeat(40));
+        profile.push_str(&format!(
+            "[scenarios.s{i}]\n[[scenarios.s{i}.requests]]\npath = \"{route}\"\n"
+        ));
+    }
+    let path = ws.write("big.toml", profile);
+    let mut child = std::process::Command::new(crate::support::klavier_path())
+        .arg("check")
+        .arg(&path)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("klavier starts");
+    drop(child.stdout.take()); // the reader goes away at once
+    let output = child.wait_with_output().expect("klavier exits");
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "stderr: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(
+        output.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}

@@ -5,11 +5,12 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+use crate::document::{Spanned, Value};
 use http::HeaderName;
 use serde_json_path::JsonPath;
-use serde_spanned::Spanned;
 
-use super::{parse_duration, templated, Context};
+use super::request::to_json;
+use super::{parse_duration, templated, Context, Reported};
 use crate::checks::{Expect, Expected, JsonCheck};
 use crate::data::{self, Feeder, OnExhausted, Per, Strategy};
 use crate::error::Span;
@@ -40,7 +41,7 @@ fn variable_name_problem(name: &str) -> Option<String> {
 
 /// `[variables]` with `--var name=value` on top, as template values.
 pub(super) fn variables(
-    profile: Option<&BTreeMap<String, toml::Value>>,
+    profile: Option<&BTreeMap<String, Value>>,
     overrides: &[(String, String)],
     cx: &mut Context<'_>,
 ) -> BTreeMap<String, minijinja::Value> {
@@ -52,7 +53,7 @@ pub(super) fn variables(
             cx.error(span, field, problem);
             continue;
         }
-        if matches!(value, toml::Value::Table(_) | toml::Value::Datetime(_)) {
+        if matches!(value, Value::Table(_) | Value::Datetime(_)) {
             let span = cx.span_of(&field);
             let message = format!(
                 "a variable must be a string, number, boolean or array, found {}",
@@ -65,7 +66,7 @@ pub(super) fn variables(
     }
     for (name, value) in overrides {
         match variable_name_problem(name) {
-            Some(problem) => cx.cli_error("--var", problem),
+            Some(problem) => _ = cx.cli_error("--var", problem),
             None => {
                 values.insert(name.clone(), minijinja::Value::from(value.as_str()));
             }
@@ -299,16 +300,16 @@ pub(super) fn expect(
     profile: Option<&ExpectProfile>,
     field: &str,
     cx: &mut Context<'_>,
-) -> Option<Option<Expect>> {
+) -> Result<Option<Expect>, Reported> {
     let Some(profile) = profile else {
-        return Some(None);
+        return Ok(None);
     };
     let field = join(field, "expect");
     let status = match &profile.status {
-        Some(value) => Some(statuses(value, &join(&field, "status"), cx)?),
+        Some(value) => Some(statuses(value, &join(&field, "status"), cx).ok_or(Reported)?),
         None => None,
     };
-    let headers = expected_headers(profile, &field, cx)?;
+    let headers = expected_headers(profile, &field, cx).ok_or(Reported)?;
     let mut templates = Vec::new();
     for (i, (name, _)) in profile.header.iter().flatten().enumerate() {
         let value = &profile.header.as_ref().expect("iterating it")[name];
@@ -337,27 +338,28 @@ pub(super) fn expect(
     for (path, value) in profile.json.iter().flatten() {
         let json_field = join(&join(&field, "json"), path);
         let span = cx.span_of(&json_field);
-        let compiled = json_path(path, span, &json_field, cx)?;
+        let compiled = json_path(path, span.clone(), &json_field, cx).ok_or(Reported)?;
         if let Some(text) = value.as_str() {
             let which = Expected::Json(json.len());
             templates.extend(expected(text, None, &json_field, which, cx)?);
         }
+        // As a request's `json` body is written: a datetime is its RFC 3339 text.
+        let value = to_json(value).map_err(|problem| cx.error(span, json_field, problem))?;
         json.push(JsonCheck {
             written: path.clone(),
             path: compiled,
-            value: serde_json::to_value(value).ok()?,
+            value,
         });
     }
     let max_latency = match &profile.max_latency {
-        Some(text) => Some(parse_duration(
-            &text.get_ref().0,
-            text.span(),
-            &join(&field, "max_latency"),
-            cx,
-        )?),
+        Some(text) => {
+            let field = join(&field, "max_latency");
+            let parsed = parse_duration(&text.get_ref().0, text.span(), &field, cx);
+            Some(parsed.ok_or(Reported)?)
+        }
         None => None,
     };
-    Some(Some(Expect {
+    Ok(Some(Expect {
         status,
         headers,
         body_contains: profile.body_contains.as_ref().map(|b| b.get_ref().clone()),
@@ -367,19 +369,22 @@ pub(super) fn expect(
     }))
 }
 
-/// An expected value: `Some` template when it holds `{{ … }}`, `None` when literal.
+/// An expected value: a template when it holds `{{ … }}`, `None` when literal.
 fn expected(
     text: &str,
     span: Option<Span>,
     field: &str,
     which: Expected,
     cx: &mut Context<'_>,
-) -> Option<Option<(Expected, Text)>> {
+) -> Result<Option<(Expected, Text)>, Reported> {
     if !is_template(text) {
-        return Some(None);
+        return Ok(None);
     }
     let mut out = Text::default();
-    templated::add(text, span, field, Encode::Raw, &mut out, cx).then_some(Some((which, out)))
+    match templated::add(text, span, field, Encode::Raw, &mut out, cx) {
+        true => Ok(Some((which, out))),
+        false => Err(Reported), // `add` reported each problem
+    }
 }
 
 fn expected_headers(
@@ -405,9 +410,9 @@ fn expected_headers(
     Some(headers)
 }
 
-fn statuses(value: &toml::Value, field: &str, cx: &mut Context<'_>) -> Option<Vec<u16>> {
-    let items: Vec<&toml::Value> = match value {
-        toml::Value::Array(items) => items.iter().collect(),
+fn statuses(value: &Value, field: &str, cx: &mut Context<'_>) -> Option<Vec<u16>> {
+    let items: Vec<&Value> = match value {
+        Value::Array(items) => items.iter().collect(),
         single => vec![single],
     };
     let codes: Option<Vec<u16>> = items

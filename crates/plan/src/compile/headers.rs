@@ -39,15 +39,17 @@ pub(super) fn compile(
             Ok(value) => {
                 map.insert(name, value);
             }
-            Err(_) => cx.error_help(
-                value.span(),
-                field,
-                format!(
-                    "invalid value for header {written:?}: {:?}",
-                    value.get_ref()
-                ),
-                "header values may hold visible ASCII characters, spaces and tabs only",
-            ),
+            Err(_) => {
+                cx.error_help(
+                    value.span(),
+                    field,
+                    format!(
+                        "invalid value for header {written:?}: {:?}",
+                        value.get_ref()
+                    ),
+                    "header values may hold visible ASCII characters, spaces and tabs only",
+                );
+            }
         }
     }
     map

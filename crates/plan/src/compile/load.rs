@@ -4,7 +4,7 @@
 use std::num::NonZeroU32;
 use std::time::Duration;
 
-use serde_spanned::Spanned;
+use crate::document::Spanned;
 
 use super::{parse_duration, positive_u32, Context, Overrides};
 use crate::error::Span;

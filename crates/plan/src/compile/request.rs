@@ -2,14 +2,14 @@
 
 use std::collections::BTreeMap;
 
+use crate::document::{Spanned, Value};
 use bytes::Bytes;
 use http::header::CONTENT_TYPE;
 use http::uri::PathAndQuery;
 use http::{HeaderValue, Method, Uri};
-use serde_spanned::Spanned;
 
 use super::target::{origin_of, parse_http_url, CompiledTarget, Origin};
-use super::{headers, session, Context};
+use super::{headers, session, Context, Reported};
 use crate::locate::join;
 use crate::plan::Request;
 use crate::profile::RequestProfile;
@@ -41,10 +41,10 @@ pub(super) fn compile(
     let name = name(profile.name.as_ref(), field, cx);
     let dynamic = match target.origin.as_ref() {
         Some(origin) => session::dynamic(profile, field, origin, cx),
-        None => Some(None),
+        None => Ok(None),
     };
     let (method, location, query, (body, content_type), name, dynamic) =
-        (method?, location?, query?, body?, name?, dynamic?);
+        (method?, location?, query?, body?, name.ok()?, dynamic.ok()?);
     let templated_uri = dynamic
         .as_ref()
         .and_then(|d| d.template.as_ref())
@@ -93,19 +93,18 @@ fn method(written: Option<&Spanned<String>>, field: &str, cx: &mut Context<'_>) 
     method
 }
 
-/// `Some(None)`: no name given. `None`: the name is wrong.
+/// The request's `name`, if given.
 fn name(
     written: Option<&Spanned<String>>,
     field: &str,
     cx: &mut Context<'_>,
-) -> Option<Option<String>> {
+) -> Result<Option<String>, Reported> {
     match written {
         Some(name) if name.get_ref().trim().is_empty() => {
-            cx.error(name.span(), join(field, "name"), "name must not be empty");
-            None
+            Err(cx.error(name.span(), join(field, "name"), "name must not be empty"))
         }
-        Some(name) => Some(Some(name.get_ref().clone())),
-        None => Some(None),
+        Some(name) => Ok(Some(name.get_ref().clone())),
+        None => Ok(None),
     }
 }
 
@@ -217,7 +216,7 @@ fn absolute_url(
 
 /// The `query` table, form-encoded in key order (`""` when there is none).
 fn query(
-    query: Option<&BTreeMap<String, toml::Value>>,
+    query: Option<&BTreeMap<String, Value>>,
     field: &str,
     cx: &mut Context<'_>,
 ) -> Option<String> {
@@ -225,10 +224,10 @@ fn query(
     let mut valid = true;
     for (key, value) in query.into_iter().flatten() {
         let text = match value {
-            toml::Value::String(s) => s.clone(),
-            toml::Value::Integer(i) => i.to_string(),
-            toml::Value::Float(f) => f.to_string(),
-            toml::Value::Boolean(b) => b.to_string(),
+            Value::String(s) => s.clone(),
+            Value::Integer(i) => i.to_string(),
+            Value::Float(f) => f.to_string(),
+            Value::Boolean(b) => b.to_string(),
             other => {
                 let key_field = join(&join(field, "query"), key);
                 let span = cx.span_of(&key_field);
@@ -265,7 +264,7 @@ fn body(
         let mut encoder = url::form_urlencoded::Serializer::new(String::new());
         for (key, value) in form {
             match value {
-                toml::Value::String(s) => encoder.append_pair(key, s),
+                Value::String(s) => encoder.append_pair(key, s),
                 other => encoder.append_pair(key, &other.to_string()),
             };
         }
@@ -301,20 +300,18 @@ fn body(
 }
 
 /// A TOML value as JSON. Datetimes become strings; JSON has no NaN or infinity.
-fn to_json(value: &toml::Value) -> Result<serde_json::Value, String> {
+pub(super) fn to_json(value: &Value) -> Result<serde_json::Value, String> {
     use serde_json::Value as Json;
     Ok(match value {
-        toml::Value::String(s) => Json::String(s.clone()),
-        toml::Value::Integer(i) => Json::from(*i),
-        toml::Value::Float(f) => serde_json::Number::from_f64(*f)
+        Value::String(s) => Json::String(s.clone()),
+        Value::Integer(i) => Json::from(*i),
+        Value::Float(f) => serde_json::Number::from_f64(*f)
             .map(Json::Number)
             .ok_or_else(|| format!("{f} cannot be written in JSON"))?,
-        toml::Value::Boolean(b) => Json::Bool(*b),
-        toml::Value::Datetime(d) => Json::String(d.to_string()),
-        toml::Value::Array(items) => {
-            Json::Array(items.iter().map(to_json).collect::<Result<_, _>>()?)
-        }
-        toml::Value::Table(table) => Json::Object(
+        Value::Boolean(b) => Json::Bool(*b),
+        Value::Datetime(d) => Json::String(d.to_string()),
+        Value::Array(items) => Json::Array(items.iter().map(to_json).collect::<Result<_, _>>()?),
+        Value::Table(table) => Json::Object(
             table
                 .iter()
                 .map(|(k, v)| Ok((k.clone(), to_json(v)?)))

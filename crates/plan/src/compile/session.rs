@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use super::target::Origin;
-use super::{correlation, templated, Context, Overrides};
+use super::{correlation, templated, Context, Overrides, Reported};
 use crate::dynamic::{Dynamic, SessionPlan};
 use crate::plan::Scenario;
 use crate::profile::{Profile, RequestProfile};
@@ -37,21 +37,21 @@ pub(super) fn prepare(
     }
 }
 
-/// The request's dynamic part: `Some(None)` for a plain request, `None` on errors.
+/// The request's dynamic part: `None` for a plain request.
 pub(super) fn dynamic(
     profile: &RequestProfile,
     field: &str,
     origin: &Origin,
     cx: &mut Context<'_>,
-) -> Option<Option<Arc<Dynamic>>> {
+) -> Result<Option<Arc<Dynamic>>, Reported> {
     let template = templated::compile(profile, field, origin, cx);
     let expect = correlation::expect(profile.expect.as_ref(), field, cx);
     let extract = correlation::extractions(profile.extract.as_ref(), field, cx);
-    let (template, expect, extract) = (template?, expect?, extract?);
+    let (template, expect, extract) = (template?, expect?, extract.ok_or(Reported)?);
     if template.is_none() && expect.is_none() && extract.is_empty() {
-        return Some(None);
+        return Ok(None);
     }
-    Some(Some(Arc::new(Dynamic {
+    Ok(Some(Arc::new(Dynamic {
         template,
         expect,
         extract,

@@ -5,10 +5,10 @@ use std::time::Duration;
 
 use http::header::USER_AGENT;
 use http::{HeaderMap, HeaderValue};
-use serde_spanned::Spanned;
 use url::{Position, Url};
 
-use super::{headers, parse_duration, Context, Overrides};
+use super::{headers, parse_duration, Context, Overrides, Reported};
+use crate::document::Spanned;
 use crate::plan::Target;
 use crate::profile::TargetProfile;
 
@@ -61,7 +61,7 @@ pub(super) fn compile(
     let ca_file = ca_file(profile.ca_file.as_ref(), cx);
     let http_ok = check_http_version(profile.http.as_ref(), cx);
     let target = match (&origin, timeout, ca_file, http_ok) {
-        (Some(origin), Some(timeout), Some(ca_file), true) => Some(Target {
+        (Some(origin), Some(timeout), Ok(ca_file), true) => Some(Target {
             base_url,
             tls: origin.scheme == "https",
             host: origin.host.clone(),
@@ -174,20 +174,19 @@ fn timeout(
     Some(timeout)
 }
 
-/// `Some(None)` when not given, `None` when wrong.
-fn ca_file(written: Option<&Spanned<String>>, cx: &mut Context<'_>) -> Option<Option<PathBuf>> {
+/// `ca_file`, resolved against the profile's directory.
+fn ca_file(
+    written: Option<&Spanned<String>>,
+    cx: &mut Context<'_>,
+) -> Result<Option<PathBuf>, Reported> {
     let Some(written) = written else {
-        return Some(None);
+        return Ok(None);
     };
     if written.get_ref().trim().is_empty() {
-        cx.error(
-            written.span(),
-            "target.ca_file",
-            "ca_file must not be empty",
-        );
-        return None;
+        let message = "ca_file must not be empty";
+        return Err(cx.error(written.span(), "target.ca_file", message));
     }
-    Some(Some(cx.resolve(written.get_ref())))
+    Ok(Some(cx.resolve(written.get_ref())))
 }
 
 fn check_http_version(written: Option<&Spanned<String>>, cx: &mut Context<'_>) -> bool {

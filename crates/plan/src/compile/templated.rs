@@ -4,11 +4,11 @@
 
 use std::collections::BTreeMap;
 
+use crate::document::{Spanned, Value};
 use http::HeaderName;
-use serde_spanned::Spanned;
 
 use super::target::Origin;
-use super::Context;
+use super::{Context, Reported};
 use crate::error::Span;
 use crate::locate::join;
 use crate::profile::{HeadersProfile, RequestProfile};
@@ -42,14 +42,13 @@ impl Default for Templating {
     }
 }
 
-/// Compiles the templated parts of the request at `field`: `Some(None)` when it has none,
-/// `None` when a template is wrong (reported).
+/// Compiles the templated parts of the request at `field`: `None` when it has none.
 pub(super) fn compile(
     profile: &RequestProfile,
     field: &str,
     origin: &Origin,
     cx: &mut Context<'_>,
-) -> Option<Option<RequestTemplate>> {
+) -> Result<Option<RequestTemplate>, Reported> {
     let mut valid = true;
     let uri = uri(profile, field, origin, cx, &mut valid);
     let target_headers = cx.templating.target_headers.clone();
@@ -62,10 +61,11 @@ pub(super) fn compile(
     );
     let body = body(profile, field, cx, &mut valid);
     if !valid {
-        return None;
+        // Each wrong template was reported where it was found.
+        return Err(Reported);
     }
     let template = RequestTemplate { uri, headers, body };
-    Some(template.is_templated().then_some(template))
+    Ok(template.is_templated().then_some(template))
 }
 
 /// Compiles one string written at `span` (`None`: no span known, use `field`'s).
@@ -177,15 +177,15 @@ fn spanned(
 /// A query or form value: a templated string, or any scalar as literal text. (Other
 /// types are reported by the request's own compilation.)
 fn value_text(
-    value: &toml::Value,
+    value: &Value,
     field: &str,
     encode: Encode,
     out: &mut Text,
     cx: &mut Context<'_>,
 ) -> bool {
     let literal = match value {
-        toml::Value::String(s) if is_template(s) => return add(s, None, field, encode, out, cx),
-        toml::Value::String(s) => s.clone(),
+        Value::String(s) if is_template(s) => return add(s, None, field, encode, out, cx),
+        Value::String(s) => s.clone(),
         other => other.to_string(),
     };
     match encode {
@@ -264,18 +264,18 @@ fn body(
     Some(text)
 }
 
-fn has_template(value: &toml::Value) -> bool {
+fn has_template(value: &Value) -> bool {
     match value {
-        toml::Value::String(s) => is_template(s),
-        toml::Value::Array(items) => items.iter().any(has_template),
-        toml::Value::Table(table) => table.values().any(has_template),
+        Value::String(s) => is_template(s),
+        Value::Array(items) => items.iter().any(has_template),
+        Value::Table(table) => table.values().any(has_template),
         _ => false,
     }
 }
 
 /// A `form` table, form-urlencoded in key order.
 pub(super) fn form_text(
-    form: &BTreeMap<String, toml::Value>,
+    form: &BTreeMap<String, Value>,
     field: &str,
     out: &mut Text,
     cx: &mut Context<'_>,
@@ -283,7 +283,7 @@ pub(super) fn form_text(
     let mut valid = true;
     for (i, (name, value)) in form.iter().enumerate() {
         let value_field = join(field, name);
-        if matches!(value, toml::Value::Array(_) | toml::Value::Table(_)) {
+        if matches!(value, Value::Array(_) | Value::Table(_)) {
             let span = cx.span_of(&value_field);
             let message = format!(
                 "a form value must be a string, number or boolean, found {}",
@@ -301,15 +301,15 @@ pub(super) fn form_text(
 }
 
 /// A `json` value as JSON text whose templated strings are rendered and escaped.
-fn json_text(value: &toml::Value, field: &str, out: &mut Text, cx: &mut Context<'_>) -> bool {
+fn json_text(value: &Value, field: &str, out: &mut Text, cx: &mut Context<'_>) -> bool {
     match value {
-        toml::Value::String(s) if is_template(s) => {
+        Value::String(s) if is_template(s) => {
             out.push_literal("\"");
             let ok = add(s, None, field, Encode::JsonString, out, cx);
             out.push_literal("\"");
             ok
         }
-        toml::Value::Array(items) => {
+        Value::Array(items) => {
             out.push_literal("[");
             let mut ok = true;
             for (i, item) in items.iter().enumerate() {
@@ -321,7 +321,7 @@ fn json_text(value: &toml::Value, field: &str, out: &mut Text, cx: &mut Context<
             out.push_literal("]");
             ok
         }
-        toml::Value::Table(table) => {
+        Value::Table(table) => {
             out.push_literal("{");
             let mut ok = true;
             for (i, (key, item)) in table.iter().enumerate() {

@@ -2,9 +2,9 @@
 
 use std::time::Duration;
 
-use serde_spanned::Spanned;
+use crate::document::Spanned;
 
-use super::{non_negative, parse_duration, positive, Context, Overrides};
+use super::{non_negative, parse_duration, positive, Context, Overrides, Reported};
 use crate::plan::Timings;
 use crate::profile::{DurationText, LoadProfile, TimingsProfile};
 use crate::think::Think;
@@ -58,8 +58,8 @@ pub(super) fn compile(
         min_scenario_interval: min_scenario_interval?,
         min_request_interval: min_request_interval?,
         graceful_stop: graceful_stop?,
-        think_time: think_time?,
-        scenario_think_time: scenario_think_time?,
+        think_time: think_time.ok()?,
+        scenario_think_time: scenario_think_time.ok()?,
     })
 }
 
@@ -132,21 +132,20 @@ fn millis(value: Option<&Spanned<i64>>, field: &str, cx: &mut Context<'_>) -> Op
     }
 }
 
-/// An optional think time: `Some(None)` when absent, `None` when invalid.
+/// An optional think time.
 fn think(
     text: Option<&Spanned<String>>,
     field: &str,
     cx: &mut Context<'_>,
-) -> Option<Option<Think>> {
+) -> Result<Option<Think>, Reported> {
     let Some(text) = text else {
-        return Some(None);
+        return Ok(None);
     };
     match Think::parse(text.get_ref()) {
-        Ok(think) => Some(Some(think)),
+        Ok(think) => Ok(Some(think)),
         Err(message) => {
             let help = r#"write "2s", "uniform(1s, 3s)", "exponential(2s)" or "normal(2s, 500ms)""#;
-            cx.error_help(text.span(), field, message, help);
-            None
+            Err(cx.error_help(text.span(), field, message, help))
         }
     }
 }

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use serde_spanned::Spanned;
+use crate::document::{Spanned, Value};
 
 use super::{DurationText, HeadersProfile};
 
@@ -32,10 +32,10 @@ pub(crate) struct ExtractProfile {
 #[serde(deny_unknown_fields)]
 pub(crate) struct ExpectProfile {
     /// An integer or an array of integers.
-    pub status: Option<toml::Value>,
+    pub status: Option<Value>,
     pub header: Option<HeadersProfile>,
     pub body_contains: Option<Spanned<String>>,
     /// JSONPath → expected value.
-    pub json: Option<BTreeMap<String, toml::Value>>,
+    pub json: Option<BTreeMap<String, Value>>,
     pub max_latency: Option<Spanned<DurationText>>,
 }

@@ -182,3 +182,27 @@ fn a_bad_var_override_is_a_command_line_error() {
     assert_eq!(found[0].field, "--var");
     assert!(found[0].message.contains("not a valid variable name"));
 }
+
+#[test]
+fn a_datetime_in_expect_json_is_its_rfc3339_text() {
+    // Issue 17: it used to become toml's internal datetime object, which no response
+    // could ever equal.
+    let source = format!(
+        "{HEAD}[scenarios.s]\n[[scenarios.s.requests]]\npath = \"/\"\n\
+         expect = {{ json = {{ \"$.at\" = 1979-05-27T07:32:00Z, \"$.day\" = 1979-05-27 }} }}\n"
+    );
+    let plan = plan(&source);
+    let dynamic = plan.scenarios[0].requests[0]
+        .dynamic
+        .as_ref()
+        .expect("dynamic");
+    let expect = dynamic.expect.as_ref().expect("expect");
+    let values: Vec<_> = expect.json.iter().map(|j| j.value.clone()).collect();
+    assert_eq!(
+        values,
+        [
+            serde_json::json!("1979-05-27T07:32:00Z"),
+            serde_json::json!("1979-05-27")
+        ]
+    );
+}
