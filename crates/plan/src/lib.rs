@@ -51,5 +51,5 @@ pub use dynamic::{Dynamic, SessionPlan};
 pub use error::{Diagnostic, ProfileError};
 pub use load::{Arrivals, Load, Ramp, Stage};
 pub use pick::ScenarioPicker;
-pub use plan::{Plan, Request, Scenario, Target, Timings, Weight};
+pub use plan::{Plan, Request, Scenario, Target, Timings, Weight, WrittenNames};
 pub use think::Think;

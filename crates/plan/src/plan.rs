@@ -11,7 +11,7 @@ use bytes::Bytes;
 
 use crate::load::Load;
 use crate::think::Think;
-use http::{HeaderMap, Method, Uri};
+use http::{HeaderMap, HeaderName, Method, Uri};
 
 use crate::dynamic::{Dynamic, SessionPlan};
 
@@ -111,13 +111,45 @@ pub struct Request {
     /// HTTP method.
     pub method: Method,
     /// Absolute URI (scheme, authority, path and query): the base URL's path prefix joined
-    /// with the request's path, then the `query` table form-encoded in key order.
+    /// with the request's path, then the `query` table form-encoded in the order written.
     pub uri: Uri,
-    /// Headers to send: target defaults overlaid by the request's own, plus a
-    /// `content-type` where a `json` body implies one. `host` is added by the client.
+    /// Headers to send, in the order written: target defaults overlaid by the
+    /// request's own, plus a `content-type` where a `json` body implies one. `host`
+    /// is added by the client.
     pub headers: HeaderMap,
+    /// How the profile writes the header names whose case `headers` loses.
+    pub written_names: WrittenNames,
     /// Request body (empty when none).
     pub body: Bytes,
     /// Templates, checks and extractions; `None` for a request sent exactly as prebuilt.
     pub dynamic: Option<Arc<Dynamic>>,
+}
+
+/// Header names as the profile writes them, for those whose case a `HeaderMap` (which
+/// keeps names lowercase) loses: they go out on the wire as written, because some
+/// legacy servers and proxies care. Cloning shares the list.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct WrittenNames(Option<Arc<[WrittenName]>>);
+
+/// A header name and how the profile writes it.
+pub type WrittenName = (HeaderName, Box<str>);
+
+impl WrittenNames {
+    /// The names in `written` that are not all lowercase (none: nothing to look up).
+    pub fn new(written: impl IntoIterator<Item = WrittenName>) -> Self {
+        let kept: Vec<_> = written
+            .into_iter()
+            .filter(|(name, text)| name.as_str() != &**text)
+            .collect();
+        Self((!kept.is_empty()).then(|| kept.into()))
+    }
+
+    /// How `name` is written, if its case differs from the lowercase form.
+    pub fn get(&self, name: &HeaderName) -> Option<&str> {
+        let names = self.0.as_deref()?;
+        names
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, text)| &**text)
+    }
 }

@@ -7,6 +7,8 @@
 //! [`crate::document::read`], which reports unknown keys and wrong types as data.
 
 use std::collections::BTreeMap;
+
+use indexmap::IndexMap;
 use std::fmt;
 
 use serde::de::{self, Deserialize, Deserializer, Visitor};
@@ -36,7 +38,8 @@ pub(crate) struct Profile {
 }
 
 /// Header names to values, as written.
-pub(crate) type HeadersProfile = BTreeMap<String, Spanned<String>>;
+/// Header tables keep the order they are written in: headers go out in that order.
+pub(crate) type HeadersProfile = IndexMap<String, Spanned<String>>;
 
 /// `[target]`.
 #[derive(Debug, Default, serde::Deserialize)]
@@ -104,13 +107,13 @@ pub(crate) struct RequestProfile {
     pub url: Option<Spanned<String>>,
     /// Values may be any TOML value here (and may be tables, which cannot be spanned);
     /// `compile` accepts strings, numbers and booleans.
-    pub query: Option<BTreeMap<String, Value>>,
+    pub query: Option<IndexMap<String, Value>>,
     pub headers: Option<HeadersProfile>,
     pub body: Option<Spanned<String>>,
     /// Any TOML value, sent as JSON.
     pub json: Option<Value>,
     /// Form fields, sent form-urlencoded.
-    pub form: Option<BTreeMap<String, Value>>,
+    pub form: Option<IndexMap<String, Value>>,
     pub extract: Option<BTreeMap<String, ExtractProfile>>,
     pub expect: Option<ExpectProfile>,
 }

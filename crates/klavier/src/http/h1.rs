@@ -277,8 +277,9 @@ fn header_map(headers: &[httparse::Header<'_>]) -> HeaderMap {
     map
 }
 
-/// Writes the request line and headers: `host` first unless the request sets its own,
-/// and a `content-length` when there is a body (or the method usually has one).
+/// Writes the request line and headers: `Host` first unless the request sets its own,
+/// then the request's headers in order with their names as the profile writes them,
+/// and a `Content-Length` when there is a body (or the method usually has one).
 pub fn write_head(out: &mut Vec<u8>, req: &Request, host: &HeaderValue) {
     out.extend_from_slice(req.method.as_str().as_bytes());
     out.push(b' ');
@@ -286,16 +287,17 @@ pub fn write_head(out: &mut Vec<u8>, req: &Request, host: &HeaderValue) {
     out.extend_from_slice(target.as_bytes());
     out.extend_from_slice(b" HTTP/1.1\r\n");
     if !req.headers.contains_key(HOST) {
-        header_line(out, b"host", host.as_bytes());
+        header_line(out, b"Host", host.as_bytes());
     }
     for (name, value) in &req.headers {
-        header_line(out, name.as_str().as_bytes(), value.as_bytes());
+        let written = req.written_names.get(name).unwrap_or(name.as_str());
+        header_line(out, written.as_bytes(), value.as_bytes());
     }
     let wants_length =
         !req.body.is_empty() || matches!(req.method, Method::POST | Method::PUT | Method::PATCH);
     if wants_length && !req.headers.contains_key(CONTENT_LENGTH) {
         // Writing to a Vec cannot fail.
-        let _ = write!(out, "content-length: {}\r\n", req.body.len());
+        let _ = write!(out, "Content-Length: {}\r\n", req.body.len());
     }
     out.extend_from_slice(b"\r\n");
 }

@@ -9,7 +9,7 @@ use std::task::{Context, Poll};
 
 use bytes::Bytes;
 use http::{HeaderMap, HeaderValue, Method, Uri};
-use klavier_plan::Request;
+use klavier_plan::{Request, WrittenNames};
 use klavier_stats::FailureKind;
 use proptest::prelude::*;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
@@ -85,6 +85,7 @@ fn request(method: Method) -> Request {
         method,
         uri: Uri::from_static("http://127.0.0.1/"),
         headers: HeaderMap::new(),
+        written_names: WrittenNames::default(),
         body: Bytes::new(),
         dynamic: None,
     }

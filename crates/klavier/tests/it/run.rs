@@ -239,6 +239,18 @@ min_scenario_interval_ms = 100
                 let body: Value = serde_json::from_slice(&sent.body)
                     .unwrap_or_else(|e| panic!("the body is not JSON ({e}): {sent:?}"));
                 assert_eq!(body, expected_body);
+                // Header names go out as written, in the order written; JSON keys too.
+                let names: Vec<&str> = sent.headers.iter().map(|(n, _)| n.as_str()).collect();
+                let order = [
+                    "Host",
+                    "User-Agent",
+                    "X-Team",
+                    "Content-Type",
+                    "Content-Length",
+                ];
+                assert_eq!(names, order, "{sent:?}");
+                let keys = r#"{"username":"demo","password":"#;
+                assert!(sent.body.starts_with(keys.as_bytes()), "{sent:?}");
             }
             other => panic!("unexpected request line {other:?}"),
         }

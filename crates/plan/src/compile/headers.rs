@@ -5,6 +5,7 @@ use http::{HeaderMap, HeaderName, HeaderValue};
 use super::Context;
 use crate::error::Span;
 use crate::locate::join;
+use crate::plan::WrittenNames;
 use crate::profile::HeadersProfile;
 
 /// Headers the client computes itself: setting them by hand would corrupt the message.
@@ -16,13 +17,22 @@ const COMPUTED: [(&str, &str); 2] = [
     ),
 ];
 
-/// Compiles a header table at `field`. Wrong headers are reported and left out.
+/// A compiled header table: the headers, and each name as written.
+#[derive(Debug, Default)]
+pub(super) struct Compiled {
+    pub map: HeaderMap,
+    pub written: Vec<(HeaderName, Box<str>)>,
+}
+
+/// Compiles a header table at `field`, in the order written. Wrong headers are
+/// reported and left out.
 pub(super) fn compile(
     headers: Option<&HeadersProfile>,
     field: &str,
     cx: &mut Context<'_>,
-) -> HeaderMap {
+) -> Compiled {
     let mut map = HeaderMap::new();
+    let mut written_names = Vec::new();
     for (name, value) in headers.into_iter().flatten() {
         let field = join(field, name);
         let name_span = key_span_before(cx.source, value.span().start);
@@ -37,6 +47,7 @@ pub(super) fn compile(
         }
         match HeaderValue::from_str(value.get_ref()) {
             Ok(value) => {
+                written_names.push((name.clone(), written.as_str().into()));
                 map.insert(name, value);
             }
             Err(_) => {
@@ -52,7 +63,31 @@ pub(super) fn compile(
             }
         }
     }
-    map
+    Compiled {
+        map,
+        written: written_names,
+    }
+}
+
+/// Names as written for a request: the target's, then the request's own (which win),
+/// then the canonical case of headers the compiler adds, unless written otherwise.
+pub(super) fn written_names(
+    target: &[(HeaderName, Box<str>)],
+    own: &[(HeaderName, Box<str>)],
+    added: &[(HeaderName, &str)],
+) -> WrittenNames {
+    let mut names: Vec<(HeaderName, Box<str>)> = target
+        .iter()
+        .filter(|(name, _)| !own.iter().any(|(n, _)| n == name))
+        .chain(own)
+        .cloned()
+        .collect();
+    for (name, text) in added {
+        if !names.iter().any(|(n, _)| n == name) {
+            names.push((name.clone(), (*text).into()));
+        }
+    }
+    WrittenNames::new(names)
 }
 
 fn header_name(name: &str, span: Span, field: &str, cx: &mut Context<'_>) -> Option<HeaderName> {

@@ -1,10 +1,10 @@
 //! One `[[scenarios.NAME.requests]]` entry into a ready-to-send [`Request`].
 
-use std::collections::BTreeMap;
+use indexmap::IndexMap;
 
 use crate::document::{Spanned, Value};
 use bytes::Bytes;
-use http::header::CONTENT_TYPE;
+use http::header::{CONTENT_TYPE, USER_AGENT};
 use http::uri::PathAndQuery;
 use http::{HeaderValue, Method, Uri};
 
@@ -36,7 +36,7 @@ pub(super) fn compile(
     let method = method(profile.method.as_ref(), field, cx);
     let location = location(profile, field, target.origin.as_ref(), cx);
     let query = query(profile.query.as_ref(), field, cx);
-    let own_headers = headers::compile(profile.headers.as_ref(), &join(field, "headers"), cx);
+    let own = headers::compile(profile.headers.as_ref(), &join(field, "headers"), cx);
     let body = body(profile, field, cx);
     let name = name(profile.name.as_ref(), field, cx);
     let dynamic = match target.origin.as_ref() {
@@ -61,7 +61,12 @@ pub(super) fn compile(
         uri(target.origin.as_ref()?, &location, &query, field, cx)?
     };
     let mut headers = target.headers.clone();
-    headers.extend(own_headers);
+    headers.extend(own.map);
+    let written_names = headers::written_names(
+        &target.written_names,
+        &own.written,
+        &[(USER_AGENT, "User-Agent"), (CONTENT_TYPE, "Content-Type")],
+    );
     if let Some(content_type) = content_type.filter(|_| !headers.contains_key(CONTENT_TYPE)) {
         headers.insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
     }
@@ -71,6 +76,7 @@ pub(super) fn compile(
         method,
         uri,
         headers,
+        written_names,
         body,
         dynamic,
     })
@@ -214,9 +220,9 @@ fn absolute_url(
     })
 }
 
-/// The `query` table, form-encoded in key order (`""` when there is none).
+/// The `query` table, form-encoded in the order written (`""` when there is none).
 fn query(
-    query: Option<&BTreeMap<String, Value>>,
+    query: Option<&IndexMap<String, Value>>,
     field: &str,
     cx: &mut Context<'_>,
 ) -> Option<String> {

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use http::header::USER_AGENT;
-use http::{HeaderMap, HeaderValue};
+use http::{HeaderMap, HeaderName, HeaderValue};
 use url::{Position, Url};
 
 use super::{headers, parse_duration, Context, Overrides, Reported};
@@ -25,6 +25,8 @@ pub(super) struct CompiledTarget {
     pub origin: Option<Origin>,
     /// Default headers of every request (the valid ones, when some are wrong).
     pub headers: HeaderMap,
+    /// Their names as written.
+    pub written_names: Vec<(HeaderName, Box<str>)>,
 }
 
 /// The parsed base URL.
@@ -53,7 +55,10 @@ pub(super) fn compile(
 ) -> CompiledTarget {
     let (base_url, origin) = base_url(profile.base_url.as_ref(), overrides, cx);
     let timeout = timeout(profile.timeout.as_ref(), cx);
-    let mut headers = headers::compile(profile.headers.as_ref(), "target.headers", cx);
+    let headers::Compiled {
+        map: mut headers,
+        written: written_names,
+    } = headers::compile(profile.headers.as_ref(), "target.headers", cx);
     // Every peer sends one; servers and WAFs log it and some reject requests without.
     if !headers.contains_key(USER_AGENT) {
         headers.insert(USER_AGENT, HeaderValue::from_static(DEFAULT_USER_AGENT));
@@ -76,6 +81,7 @@ pub(super) fn compile(
         target,
         origin,
         headers,
+        written_names,
     }
 }
 

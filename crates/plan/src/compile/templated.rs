@@ -2,7 +2,7 @@
 //! values and body (`body`, string values of `json`, `form` values), compiled into a
 //! [`RequestTemplate`]. A request with none keeps its prebuilt form only.
 
-use std::collections::BTreeMap;
+use indexmap::IndexMap;
 
 use crate::document::{Spanned, Value};
 use http::HeaderName;
@@ -273,9 +273,9 @@ fn has_template(value: &Value) -> bool {
     }
 }
 
-/// A `form` table, form-urlencoded in key order.
+/// A `form` table, form-urlencoded in the order written.
 pub(super) fn form_text(
-    form: &BTreeMap<String, Value>,
+    form: &IndexMap<String, Value>,
     field: &str,
     out: &mut Text,
     cx: &mut Context<'_>,

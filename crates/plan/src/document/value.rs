@@ -1,7 +1,7 @@
 //! [`Value`]: any TOML value, for the keys whose type `compile` checks itself
 //! (`[variables]`, `json`, `query`, `form`, `expect.status`, `expect.json`).
 
-use std::collections::BTreeMap;
+use indexmap::IndexMap;
 use std::fmt::{self, Write as _};
 
 use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
@@ -28,7 +28,7 @@ pub(crate) enum Value {
     /// An array.
     Array(Vec<Value>),
     /// A table, keys sorted.
-    Table(BTreeMap<String, Value>),
+    Table(IndexMap<String, Value>),
 }
 
 impl Value {
@@ -166,7 +166,7 @@ impl<'de> Visitor<'de> for ValueVisitor {
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
-        let mut table = BTreeMap::new();
+        let mut table = IndexMap::new();
         while let Some(key) = map.next_key::<String>()? {
             if key == DATETIME_KEY {
                 return Ok(Value::Datetime(map.next_value()?));
@@ -183,7 +183,7 @@ mod tests {
 
     #[test]
     fn values_display_as_inline_toml() {
-        let table = BTreeMap::from([
+        let table = IndexMap::from([
             ("a".to_owned(), Value::Integer(1)),
             ("b c".to_owned(), Value::Boolean(true)),
         ]);
@@ -197,7 +197,7 @@ mod tests {
             (Value::Datetime("1979-05-27".into()), "1979-05-27"),
             (Value::Array(vec![Value::Integer(1), Value::String("x".into())]), r#"[1, "x"]"#),
             (Value::Table(table), r#"{ a = 1, "b c" = true }"#),
-            (Value::Table(BTreeMap::new()), "{}"),
+            (Value::Table(IndexMap::new()), "{}"),
         ];
         for (value, want) in cases {
             assert_eq!(value.to_string(), want);

@@ -92,7 +92,7 @@ impl Wiretap {
 pub struct RawRequest {
     /// E.g. `POST /echo HTTP/1.1`.
     pub line: String,
-    /// Header names lower-cased, in order, repeated names kept.
+    /// Header names as sent (case kept), in order, repeated names kept.
     pub headers: Vec<(String, String)>,
     pub body: Vec<u8>,
 }
@@ -100,10 +100,9 @@ pub struct RawRequest {
 impl RawRequest {
     /// Every value of header `name` (any case).
     pub fn header(&self, name: &str) -> Vec<&str> {
-        let name = name.to_ascii_lowercase();
         self.headers
             .iter()
-            .filter(|(n, _)| *n == name)
+            .filter(|(n, _)| n.eq_ignore_ascii_case(name))
             .map(|(_, v)| v.as_str())
             .collect()
     }
@@ -119,11 +118,11 @@ fn parse_requests(mut bytes: &[u8]) -> Vec<RawRequest> {
         let line = lines.next().unwrap_or_default().to_owned();
         let headers: Vec<(String, String)> = lines
             .filter_map(|l| l.split_once(':'))
-            .map(|(n, v)| (n.trim().to_ascii_lowercase(), v.trim().to_owned()))
+            .map(|(n, v)| (n.trim().to_owned(), v.trim().to_owned()))
             .collect();
         let length = headers
             .iter()
-            .find(|(n, _)| n == "content-length")
+            .find(|(n, _)| n.eq_ignore_ascii_case("content-length"))
             .and_then(|(_, v)| v.parse::<usize>().ok())
             .unwrap_or(0);
         let rest = &bytes[end + 4..];

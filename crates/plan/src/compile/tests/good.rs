@@ -120,7 +120,7 @@ fn an_absolute_url_on_another_origin_goes_there() {
 }
 
 #[test]
-fn query_tables_are_encoded_in_key_order_after_any_written_query() {
+fn query_tables_are_encoded_in_the_order_written_after_any_query_in_the_path() {
     let plan = plan(&format!(
         "{BASE}[[scenarios.s.requests]]\npath = \"/search?x=1\"\n\
          query = {{ q = \"a b&c/é\", n = 2, flag = true, f = 0.5 }}\n"
@@ -128,7 +128,7 @@ fn query_tables_are_encoded_in_key_order_after_any_written_query() {
     let request = &plan.scenarios[0].requests[0];
     assert_eq!(
         request.uri,
-        "http://localhost:8080/api/search?x=1&f=0.5&flag=true&n=2&q=a+b%26c%2F%C3%A9"
+        "http://localhost:8080/api/search?x=1&q=a+b%26c%2F%C3%A9&n=2&flag=true&f=0.5"
     );
     assert_eq!(request.name, "GET /search?x=1");
 }
@@ -302,4 +302,33 @@ fn tables_may_be_written_inline_dotted_or_as_sub_tables() {
     assert_eq!(plan.scenarios[0].requests[1].body, r#"{"k":"v"}"#);
     assert_eq!(plan.scenarios[1].requests[0].body, r#"{"k":1}"#);
     assert_eq!(plan.scenarios[1].requests[1].headers["x-id"], "7");
+}
+
+#[test]
+fn header_names_keep_their_written_case_and_a_default_user_agent_is_added() {
+    let plan = plan(&format!(
+        "{BASE}[[scenarios.s.requests]]\npath = \"/x\"\n\
+         headers = {{ \"X-Request-Id\" = \"1\", accept = \"*/*\" }}\njson = {{ a = 1 }}\n"
+    ));
+    let request = &plan.scenarios[0].requests[0];
+    let names = &request.written_names;
+    let get =
+        |name: &str| names.get(&http::HeaderName::from_bytes(name.as_bytes()).expect("a name"));
+    assert_eq!(get("x-request-id"), Some("X-Request-Id"));
+    assert_eq!(
+        get("accept"),
+        None,
+        "written in lowercase: nothing to remember"
+    );
+    assert_eq!(get("user-agent"), Some("User-Agent"));
+    assert_eq!(get("content-type"), Some("Content-Type"));
+    assert_eq!(
+        request.headers["user-agent"],
+        concat!("klavier/", env!("CARGO_PKG_VERSION"))
+    );
+    let order: Vec<&str> = request.headers.keys().map(|k| k.as_str()).collect();
+    assert_eq!(
+        order,
+        ["user-agent", "x-request-id", "accept", "content-type"]
+    );
 }
