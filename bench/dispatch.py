@@ -163,11 +163,13 @@ def measure_all(h, args, target):
                 r["server_late_p99_us"] = percentile(late, 0.99)
                 r["clumped_pct"] = 100 * clumped
             if kind == "paced":
-                gaps = r["server"]["request_gap_us"]
-                r["gap_mean_ms"] = gaps["mean"] / 1000
-                r["gap_p50_ms"] = gaps["p50"] / 1000
-                r["gap_p99_ms"] = gaps["p99"] / 1000
-                r["server_rate"] = r["server"]["requests"] / seconds
+                # From the receive log: the probe's own connection is not in it.
+                ns = r["received_ns"]
+                gaps = [(b - a) / 1e6 for a, b in zip(ns, ns[1:])]
+                r["gap_mean_ms"] = statistics.fmean(gaps) if gaps else 0.0
+                r["gap_p50_ms"] = percentile(gaps, 0.50)
+                r["gap_p99_ms"] = percentile(gaps, 0.99)
+                r["server_rate"] = 1000 / r["gap_mean_ms"] if gaps else 0.0
             del r["stdout"], r["received_ns"]
             h.log(f"{name:32} p50 {r['p50_us']:>8.0f} µs  overhead {r['overhead_p50_us']:>7.1f} µs  "
                   f"CPU {r['cpu_pct']:5.1f}%  load {r['loadavg']:.2f}")
