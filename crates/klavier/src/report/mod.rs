@@ -56,7 +56,7 @@ pub(crate) fn fixture() -> klavier_stats::Summary {
         timeseries.push(TimePoint::from_interval(second, 20, 0, &delta));
         total += &delta;
     }
-    recorder.record_interrupted(2);
+    recorder.record_interrupted(2, Duration::from_millis(5));
     recorder.record_iteration_cut(1);
     total += &recorder.take_snapshot();
 
@@ -72,6 +72,8 @@ pub(crate) fn fixture() -> klavier_stats::Summary {
         klavier_version: "0.1.0".into(),
         open_model: false,
         worker_cpu_peak: None,
+        warmup: Duration::ZERO,
+        panics: Vec::new(),
     };
     let layout = Layout {
         requests: vec![

@@ -12,14 +12,17 @@ use super::table::Table;
 use super::units::{byte_size, micros, percent, rate, seconds};
 use klavier_stats::{
     is_success_status, FailureKind, LatencyStats, RequestSummary, ScenarioSummary, StopReason,
-    Summary,
+    Summary, DROPPED_KIND, HTTP_STATUS_KIND,
 };
 
 /// Names longer than this are shortened with an ellipsis so tables stay readable.
 const MAX_NAME: usize = 48;
 
+/// One section of the summary.
+type Section<W> = fn(&Summary, &mut W) -> io::Result<()>;
+
 /// Writes the human-readable summary of a run.
-pub fn write_text(summary: &Summary, out: &mut impl Write) -> io::Result<()> {
+pub fn write_text<W: Write>(summary: &Summary, out: &mut W) -> io::Result<()> {
     write_header(summary, out)?;
     writeln!(out)?;
     write!(
@@ -32,6 +35,12 @@ pub fn write_text(summary: &Summary, out: &mut impl Write) -> io::Result<()> {
         writeln!(out)?;
         let service = request_table(summary, "Service time", |r| &r.service_time);
         write!(out, "{service}")?;
+    }
+    if summary.totals.failed_time.count > 0 {
+        // Every failure is timed too, apart: a server that fails fast or times out
+        // must not make the figures above look better.
+        writeln!(out)?;
+        write!(out, "{}", failed_table(summary))?;
     }
     if !summary.scenarios.is_empty() {
         writeln!(out)?;
@@ -47,9 +56,16 @@ pub fn write_text(summary: &Summary, out: &mut impl Write) -> io::Result<()> {
         writeln!(out)?;
         section(summary, out)?;
     }
-    if summary.arrivals.is_some() {
-        writeln!(out)?;
-        shape::write_arrivals(summary, out)?;
+    let optional: [(bool, Section<W>); 3] = [
+        (summary.arrivals.is_some(), shape::write_arrivals),
+        (summary.pacing.is_some(), shape::write_pacing),
+        (summary.warmup.is_some(), shape::write_warmup),
+    ];
+    for (present, section) in optional {
+        if present {
+            writeln!(out)?;
+            section(summary, out)?;
+        }
     }
     if super::checks::has_checks(summary) {
         writeln!(out)?;
@@ -68,9 +84,15 @@ fn write_header(s: &Summary, out: &mut impl Write) -> io::Result<()> {
     writeln!(out, "Klavier {} · {}", s.klavier_version, s.profile)?;
     writeln!(out, "  target     {}", s.target)?;
     writeln!(out, "  started    {}", s.started_at)?;
+    let warmup = s.warmup.as_ref().map_or(String::new(), |w| {
+        format!(
+            " (the first {} a warm-up, shown apart)",
+            seconds(w.duration_seconds)
+        )
+    });
     writeln!(
         out,
-        "  duration   {:.2}s of {} planned, {stop}",
+        "  duration   {:.2}s of {} planned, {stop}{warmup}",
         s.duration_seconds,
         seconds(s.planned_duration_seconds)
     )?;
@@ -84,14 +106,48 @@ fn write_header(s: &Summary, out: &mut impl Write) -> io::Result<()> {
     }
     writeln!(out, "  seed       {}", s.seed)?;
     let t = &s.totals;
+    let measured = s.duration_seconds - s.warmup.as_ref().map_or(0.0, |w| w.duration_seconds);
+    let dropped = s.arrivals.as_ref().map_or(0, |a| a.dropped);
     writeln!(
         out,
-        "  requests   {} in {:.2}s, {}, {} failed",
+        "  requests   {} in {:.2}s, {}, {} failed{}",
         t.count,
-        s.duration_seconds,
+        measured,
         rate(t.rate_per_second),
-        failures(t.failures, t.count)
+        failures(s.failures.count.max(t.failures), t.count + dropped),
+        failure_kinds(s)
     )
+}
+
+/// `": 3 HTTP status, 2 request timed out, 15 dropped arrivals"`: the headline's failures
+/// by kind, largest first (nothing when none failed).
+fn failure_kinds(s: &Summary) -> String {
+    let mut kinds: Vec<(u64, String)> = s
+        .failures
+        .by_kind
+        .iter()
+        .map(|(kind, &n)| (n, describe_kind(kind)))
+        .collect();
+    if kinds.is_empty() {
+        return String::new();
+    }
+    kinds.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
+    let parts: Vec<String> = kinds
+        .iter()
+        .map(|(n, what)| format!("{n} {what}"))
+        .collect();
+    format!(": {}", parts.join(", "))
+}
+
+fn describe_kind(kind: &str) -> String {
+    match kind {
+        DROPPED_KIND => "dropped arrivals".to_owned(),
+        HTTP_STATUS_KIND => "HTTP error status".to_owned(),
+        other => FailureKind::ALL
+            .into_iter()
+            .find(|k| k.as_str() == other)
+            .map_or_else(|| other.replace('_', " "), |k| k.describe().to_owned()),
+    }
 }
 
 const LATENCY_HEADERS: [&str; 9] = [
@@ -128,12 +184,43 @@ fn request_table(s: &Summary, title: &str, latency: fn(&RequestSummary) -> &Late
             r.count.to_string(),
             rate(r.rate_per_second),
         ];
-        let timed = r.count > r.errors.values().sum::<u64>();
+        let timed = latency(r).count > 0;
         cells.extend(latency_cells(latency(r), timed));
         cells.push(failures(r.failures, r.count));
         cells
     };
     for r in &s.requests {
+        table.push(row(r));
+    }
+    if s.requests.len() != 1 {
+        table.rule();
+        table.push(row(&s.totals));
+    }
+    table
+}
+
+/// The failed requests of each row that had any, timed from their start to the moment
+/// they failed, with their share of the row's requests.
+fn failed_table(s: &Summary) -> Table {
+    let mut headers = vec!["Failed requests", "count", "share"];
+    headers.extend(LATENCY_HEADERS);
+    let mut table = Table::new(&headers);
+    let row = |r: &RequestSummary| {
+        let failed = &r.failed_time;
+        let mut cells = vec![
+            shorten(&r.name),
+            failed.count.to_string(),
+            percent(failed.count, r.count),
+        ];
+        cells.extend(latency_cells(failed, failed.count > 0));
+        cells
+    };
+    let failing: Vec<&RequestSummary> = s
+        .requests
+        .iter()
+        .filter(|r| r.failed_time.count > 0)
+        .collect();
+    for r in &failing {
         table.push(row(r));
     }
     if s.requests.len() != 1 {
@@ -157,6 +244,7 @@ fn scenario_table(s: &Summary) -> Table {
             cut_iterations,
             rate_per_second,
             iteration_time,
+            failed_iteration_time,
         } = sc;
         let mut cells = vec![
             shorten(name),
@@ -164,10 +252,22 @@ fn scenario_table(s: &Summary) -> Table {
             iterations.to_string(),
             rate(*rate_per_second),
         ];
-        cells.extend(latency_cells(iteration_time, *iterations > 0));
+        cells.extend(latency_cells(iteration_time, iteration_time.count > 0));
         cells.push(failures(*failed_iterations, *iterations));
         cells.push(cut_iterations.to_string());
         table.push(cells);
+        if failed_iteration_time.count > 0 {
+            // The failed iterations, timed apart like failed requests.
+            let mut cells = vec![
+                "  failed".to_owned(),
+                String::new(),
+                failed_iterations.to_string(),
+                String::new(),
+            ];
+            cells.extend(latency_cells(failed_iteration_time, true));
+            cells.extend([String::new(), String::new()]);
+            table.push(cells);
+        }
     }
     table
 }
@@ -251,6 +351,7 @@ fn write_transfer<W: Write>(s: &Summary, out: &mut W) -> io::Result<()> {
 fn write_graceful_stop<W: Write>(s: &Summary, out: &mut W) -> io::Result<()> {
     let cut: u64 = s.scenarios.iter().map(|sc| sc.cut_iterations).sum();
     let mut table = Table::new(&["Graceful stop", "", ""]).note_column();
+    let interrupted = interrupted_note(&s.totals);
     let rows = [
         (
             "completed during it",
@@ -260,7 +361,7 @@ fn write_graceful_stop<W: Write>(s: &Summary, out: &mut W) -> io::Result<()> {
         (
             "interrupted at its end",
             s.totals.interrupted,
-            "requests, neither completed nor failed",
+            interrupted.as_str(),
         ),
         ("iterations cut short", cut, "not counted as iterations"),
     ];
@@ -268,6 +369,20 @@ fn write_graceful_stop<W: Write>(s: &Summary, out: &mut W) -> io::Result<()> {
         table.push(vec![what.to_owned(), n.to_string(), note.to_owned()]);
     }
     write!(out, "{table}")
+}
+
+/// What interrupted requests are, and how long they had been in flight at the cut.
+fn interrupted_note(totals: &RequestSummary) -> String {
+    let note = "requests, neither completed nor failed";
+    let t = &totals.interrupted_time;
+    if t.count == 0 {
+        return note.to_owned();
+    }
+    format!(
+        "{note}; in flight p50 {}, max {}",
+        micros(t.p50_us as f64),
+        micros(t.max_us as f64)
+    )
 }
 
 /// `0`, or the count with its share of the total.
@@ -319,7 +434,13 @@ mod tests {
         assert!(text.contains("  duration   10.00s of 10s planned, completed\n"));
         assert!(text.contains("  users      20 (closed model)\n"));
         assert!(text.contains("  seed       42\n"));
-        assert!(text.contains("  requests   2000 in 10.00s, 200/s, 7 (0.35%) failed\n"));
+        assert!(
+            text.contains(
+                "  requests   2000 in 10.00s, 200/s, 7 (0.35%) failed: 5 HTTP error status, \
+                 1 connection refused, 1 request timed out\n"
+            ),
+            "{text}"
+        );
     }
 
     #[test]
@@ -402,11 +523,12 @@ mod tests {
             grace,
             [
                 "  completed during it     5  requests, counted above",
-                "  interrupted at its end  1  requests, neither completed nor failed",
+                "  interrupted at its end  1  requests, neither completed nor failed; in flight p50 5.00ms, max 5.00ms",
                 "  iterations cut short    1  not counted as iterations",
             ]
         );
         assert!(text.contains("Latency is response time"));
+        assert!(text.contains("Every request sent is timed"));
         assert!(!text.contains('\u{1b}'), "no colour escapes");
     }
 
@@ -427,6 +549,74 @@ mod tests {
         assert!(text.contains("Status codes  none"));
         assert!(text.contains("Errors        none"));
         assert!(text.contains("  -  "), "untimed rows show dashes:\n{text}");
+    }
+
+    #[test]
+    fn failed_requests_are_timed_in_their_own_table() {
+        let text = render(&super::super::fixture());
+        let failed: Vec<&str> = text
+            .lines()
+            .skip_while(|l| !l.starts_with("Failed requests"))
+            .take_while(|l| !l.is_empty())
+            .collect();
+        // Header, the two rows that failed (health: 503s and the refusal; login: the
+        // timeout), rule, total.
+        assert_eq!(failed.len(), 5, "{text}");
+        assert!(failed[0].ends_with("max"), "{}", failed[0]);
+        let total = failed[4].trim_start();
+        assert!(
+            total.starts_with("total") && total.contains(" 7 "),
+            "{total}"
+        );
+    }
+
+    #[test]
+    fn warnings_arrivals_pacing_and_warmup_are_shown() {
+        use klavier_stats::{ArrivalSummary, LatencyStats, PacingSummary, WarmupSummary, Warning};
+        let mut s = super::super::fixture();
+        s.model = "open".into();
+        s.arrivals = Some(ArrivalSummary {
+            started: 85,
+            dropped: 15,
+            cut: 2,
+            due: 102,
+            rate_per_second: 8.5,
+            wait: LatencyStats::default(),
+        });
+        s.pacing = Some(PacingSummary {
+            planned: 100,
+            missed: 10,
+            missed_ratio: 0.1,
+            user_lag: LatencyStats::default(),
+        });
+        s.warmup = Some(WarmupSummary {
+            duration_seconds: 2.0,
+            totals: s.totals.clone(),
+            dropped: 3,
+            schedule_lag: LatencyStats::default(),
+        });
+        s.generator.warnings.push(Warning {
+            kind: "dropped_arrivals".into(),
+            message: "14.7% of arrivals were dropped: raise max_users".into(),
+        });
+        let text = render(&s);
+        assert!(
+            text.contains("  WARNING 14.7% of arrivals were dropped"),
+            "{text}"
+        );
+        assert!(text.contains("  due              102  = started + dropped + cut by the end"));
+        assert!(text.contains("  cut                2"), "{text}");
+        assert!(text.contains("every arrival found an idle user"), "{text}");
+        assert!(
+            text.contains("  missed            10  10.00% of those planned"),
+            "{text}"
+        );
+        assert!(text.contains("Warm-up       the first 2s, kept out of every figure above"));
+        assert!(
+            text.contains("(the first 2s a warm-up, shown apart)"),
+            "{text}"
+        );
+        assert!(text.contains("in 8.00s"), "rates after the warm-up: {text}");
     }
 
     #[test]
