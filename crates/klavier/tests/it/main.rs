@@ -3,6 +3,7 @@
 //! result a test reads is checked against `schema/result.v1.json` on the way in.
 
 mod demo;
+mod dispatch;
 mod failures;
 mod journey;
 mod nginx;
