@@ -231,7 +231,7 @@ impl Summary {
             profile: info.profile.clone(),
             target: info.target.clone(),
             started_at: rfc3339_utc(info.started_at),
-            duration_seconds: seconds(elapsed),
+            duration_seconds: seconds(info.elapsed),
             planned_duration_seconds: seconds(info.planned_duration),
             stop_reason: info.stop_reason,
             users: info.users,
