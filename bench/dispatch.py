@@ -55,7 +55,9 @@ def percentile(values, q):
 
 def server_lateness(received_ns, rate):
     """Per-arrival lateness (µs) against a uniform timeline at `rate`, relative to the
-    most punctual arrival, and the share of gaps shorter than a fifth of the period."""
+    most punctual arrival, and the share of gaps shorter than a fifth of the period.
+    The k-th request received is taken for arrival k: a run that dropped arrivals shifts
+    every later one by a period per drop (the table shows the drops beside it)."""
     period = 1e9 / rate
     offsets = [t - k * period for k, t in enumerate(received_ns)]
     if not offsets:
