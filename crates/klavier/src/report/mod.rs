@@ -5,6 +5,7 @@
 //! ended or from a result file read back later.
 
 mod checks;
+mod failed;
 mod json;
 mod shape;
 mod table;

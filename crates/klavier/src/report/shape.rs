@@ -156,3 +156,63 @@ pub(super) fn write_latency_note<W: Write>(s: &Summary, out: &mut W) -> io::Resu
          the moment they failed; interrupted ones to the cut."
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn render(s: &Summary) -> String {
+        let mut out = Vec::new();
+        super::super::write_text(s, &mut out).expect("writes to memory");
+        String::from_utf8(out).expect("UTF-8")
+    }
+
+    #[test]
+    fn warnings_arrivals_pacing_and_warmup_are_shown() {
+        use klavier_stats::{ArrivalSummary, LatencyStats, PacingSummary, WarmupSummary, Warning};
+        let mut s = super::super::fixture();
+        s.model = "open".into();
+        s.arrivals = Some(ArrivalSummary {
+            started: 85,
+            dropped: 15,
+            cut: 2,
+            due: 102,
+            rate_per_second: 8.5,
+            wait: LatencyStats::default(),
+        });
+        s.pacing = Some(PacingSummary {
+            planned: 100,
+            missed: 10,
+            missed_ratio: 0.1,
+            user_lag: LatencyStats::default(),
+        });
+        s.warmup = Some(WarmupSummary {
+            duration_seconds: 2.0,
+            totals: s.totals.clone(),
+            dropped: 3,
+            schedule_lag: LatencyStats::default(),
+        });
+        s.generator.warnings.push(Warning {
+            kind: "dropped_arrivals".into(),
+            message: "14.7% of arrivals were dropped: raise max_users".into(),
+        });
+        let text = render(&s);
+        assert!(
+            text.contains("  WARNING 14.7% of arrivals were dropped"),
+            "{text}"
+        );
+        assert!(text.contains("  due              102  = started + dropped + cut by the end"));
+        assert!(text.contains("  cut                2"), "{text}");
+        assert!(text.contains("every arrival found an idle user"), "{text}");
+        assert!(
+            text.contains("  missed            10  10.00% of those planned"),
+            "{text}"
+        );
+        assert!(text.contains("Warm-up       the first 2s, kept out of every figure above"));
+        assert!(
+            text.contains("(the first 2s a warm-up, shown apart)"),
+            "{text}"
+        );
+        assert!(text.contains("in 8.00s"), "rates after the warm-up: {text}");
+    }
+}

@@ -7,12 +7,13 @@
 
 use std::io::{self, Write};
 
+use super::failed;
 use super::shape;
 use super::table::Table;
 use super::units::{byte_size, micros, percent, rate, seconds};
 use klavier_stats::{
     is_success_status, FailureKind, LatencyStats, RequestSummary, ScenarioSummary, StopReason,
-    Summary, DROPPED_KIND, HTTP_STATUS_KIND,
+    Summary,
 };
 
 /// Names longer than this are shortened with an ellipsis so tables stay readable.
@@ -40,7 +41,7 @@ pub fn write_text<W: Write>(summary: &Summary, out: &mut W) -> io::Result<()> {
         // Every failure is timed too, apart: a server that fails fast or times out
         // must not make the figures above look better.
         writeln!(out)?;
-        write!(out, "{}", failed_table(summary))?;
+        write!(out, "{}", failed::failed_table(summary))?;
     }
     if !summary.scenarios.is_empty() {
         writeln!(out)?;
@@ -115,47 +116,16 @@ fn write_header(s: &Summary, out: &mut impl Write) -> io::Result<()> {
         measured,
         rate(t.rate_per_second),
         failures(s.failures.count.max(t.failures), t.count + dropped),
-        failure_kinds(s)
+        failed::failure_kinds(s)
     )
 }
 
-/// `": 3 HTTP status, 2 request timed out, 15 dropped arrivals"`: the headline's failures
-/// by kind, largest first (nothing when none failed).
-fn failure_kinds(s: &Summary) -> String {
-    let mut kinds: Vec<(u64, String)> = s
-        .failures
-        .by_kind
-        .iter()
-        .map(|(kind, &n)| (n, describe_kind(kind)))
-        .collect();
-    if kinds.is_empty() {
-        return String::new();
-    }
-    kinds.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
-    let parts: Vec<String> = kinds
-        .iter()
-        .map(|(n, what)| format!("{n} {what}"))
-        .collect();
-    format!(": {}", parts.join(", "))
-}
-
-fn describe_kind(kind: &str) -> String {
-    match kind {
-        DROPPED_KIND => "dropped arrivals".to_owned(),
-        HTTP_STATUS_KIND => "HTTP error status".to_owned(),
-        other => FailureKind::ALL
-            .into_iter()
-            .find(|k| k.as_str() == other)
-            .map_or_else(|| other.replace('_', " "), |k| k.describe().to_owned()),
-    }
-}
-
-const LATENCY_HEADERS: [&str; 9] = [
+pub(super) const LATENCY_HEADERS: [&str; 9] = [
     "mean", "stddev", "min", "p50", "p90", "p95", "p99", "p99.9", "max",
 ];
 
 /// The latency cells of a row; dashes when nothing was timed.
-fn latency_cells(l: &LatencyStats, timed: bool) -> Vec<String> {
+pub(super) fn latency_cells(l: &LatencyStats, timed: bool) -> Vec<String> {
     if !timed {
         return vec!["-".to_owned(); LATENCY_HEADERS.len()];
     }
@@ -190,37 +160,6 @@ fn request_table(s: &Summary, title: &str, latency: fn(&RequestSummary) -> &Late
         cells
     };
     for r in &s.requests {
-        table.push(row(r));
-    }
-    if s.requests.len() != 1 {
-        table.rule();
-        table.push(row(&s.totals));
-    }
-    table
-}
-
-/// The failed requests of each row that had any, timed from their start to the moment
-/// they failed, with their share of the row's requests.
-fn failed_table(s: &Summary) -> Table {
-    let mut headers = vec!["Failed requests", "count", "share"];
-    headers.extend(LATENCY_HEADERS);
-    let mut table = Table::new(&headers);
-    let row = |r: &RequestSummary| {
-        let failed = &r.failed_time;
-        let mut cells = vec![
-            shorten(&r.name),
-            failed.count.to_string(),
-            percent(failed.count, r.count),
-        ];
-        cells.extend(latency_cells(failed, failed.count > 0));
-        cells
-    };
-    let failing: Vec<&RequestSummary> = s
-        .requests
-        .iter()
-        .filter(|r| r.failed_time.count > 0)
-        .collect();
-    for r in &failing {
         table.push(row(r));
     }
     if s.requests.len() != 1 {
@@ -351,7 +290,7 @@ fn write_transfer<W: Write>(s: &Summary, out: &mut W) -> io::Result<()> {
 fn write_graceful_stop<W: Write>(s: &Summary, out: &mut W) -> io::Result<()> {
     let cut: u64 = s.scenarios.iter().map(|sc| sc.cut_iterations).sum();
     let mut table = Table::new(&["Graceful stop", "", ""]).note_column();
-    let interrupted = interrupted_note(&s.totals);
+    let interrupted = failed::interrupted_note(&s.totals);
     let rows = [
         (
             "completed during it",
@@ -371,22 +310,8 @@ fn write_graceful_stop<W: Write>(s: &Summary, out: &mut W) -> io::Result<()> {
     write!(out, "{table}")
 }
 
-/// What interrupted requests are, and how long they had been in flight at the cut.
-fn interrupted_note(totals: &RequestSummary) -> String {
-    let note = "requests, neither completed nor failed";
-    let t = &totals.interrupted_time;
-    if t.count == 0 {
-        return note.to_owned();
-    }
-    format!(
-        "{note}; in flight p50 {}, max {}",
-        micros(t.p50_us as f64),
-        micros(t.max_us as f64)
-    )
-}
-
 /// `0`, or the count with its share of the total.
-fn failures(failed: u64, total: u64) -> String {
+pub(super) fn failures(failed: u64, total: u64) -> String {
     if failed == 0 {
         "0".to_owned()
     } else {
@@ -394,7 +319,7 @@ fn failures(failed: u64, total: u64) -> String {
     }
 }
 
-fn shorten(name: &str) -> String {
+pub(super) fn shorten(name: &str) -> String {
     if name.chars().count() <= MAX_NAME {
         return name.to_owned();
     }
@@ -549,74 +474,6 @@ mod tests {
         assert!(text.contains("Status codes  none"));
         assert!(text.contains("Errors        none"));
         assert!(text.contains("  -  "), "untimed rows show dashes:\n{text}");
-    }
-
-    #[test]
-    fn failed_requests_are_timed_in_their_own_table() {
-        let text = render(&super::super::fixture());
-        let failed: Vec<&str> = text
-            .lines()
-            .skip_while(|l| !l.starts_with("Failed requests"))
-            .take_while(|l| !l.is_empty())
-            .collect();
-        // Header, the two rows that failed (health: 503s and the refusal; login: the
-        // timeout), rule, total.
-        assert_eq!(failed.len(), 5, "{text}");
-        assert!(failed[0].ends_with("max"), "{}", failed[0]);
-        let total = failed[4].trim_start();
-        assert!(
-            total.starts_with("total") && total.contains(" 7 "),
-            "{total}"
-        );
-    }
-
-    #[test]
-    fn warnings_arrivals_pacing_and_warmup_are_shown() {
-        use klavier_stats::{ArrivalSummary, LatencyStats, PacingSummary, WarmupSummary, Warning};
-        let mut s = super::super::fixture();
-        s.model = "open".into();
-        s.arrivals = Some(ArrivalSummary {
-            started: 85,
-            dropped: 15,
-            cut: 2,
-            due: 102,
-            rate_per_second: 8.5,
-            wait: LatencyStats::default(),
-        });
-        s.pacing = Some(PacingSummary {
-            planned: 100,
-            missed: 10,
-            missed_ratio: 0.1,
-            user_lag: LatencyStats::default(),
-        });
-        s.warmup = Some(WarmupSummary {
-            duration_seconds: 2.0,
-            totals: s.totals.clone(),
-            dropped: 3,
-            schedule_lag: LatencyStats::default(),
-        });
-        s.generator.warnings.push(Warning {
-            kind: "dropped_arrivals".into(),
-            message: "14.7% of arrivals were dropped: raise max_users".into(),
-        });
-        let text = render(&s);
-        assert!(
-            text.contains("  WARNING 14.7% of arrivals were dropped"),
-            "{text}"
-        );
-        assert!(text.contains("  due              102  = started + dropped + cut by the end"));
-        assert!(text.contains("  cut                2"), "{text}");
-        assert!(text.contains("every arrival found an idle user"), "{text}");
-        assert!(
-            text.contains("  missed            10  10.00% of those planned"),
-            "{text}"
-        );
-        assert!(text.contains("Warm-up       the first 2s, kept out of every figure above"));
-        assert!(
-            text.contains("(the first 2s a warm-up, shown apart)"),
-            "{text}"
-        );
-        assert!(text.contains("in 8.00s"), "rates after the warm-up: {text}");
     }
 
     #[test]
