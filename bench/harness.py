@@ -21,6 +21,8 @@ import tempfile
 import time
 from pathlib import Path
 
+import dispatch
+
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
 TOOLS = ["klavier", "wrk", "oha"]
@@ -387,6 +389,8 @@ def bars(res, args):
     if "accuracy" in res and "klavier" in res["accuracy"]:
         o = med(res["accuracy"]["klavier"], "overhead_p50_us")[0]
         bar(o <= 30, f"overhead: Klavier p50 is {o:.1f} µs above the server's service time (bar ≤ 30 µs)")
+    if "dispatch" in res:
+        dispatch.bars(res["dispatch"], bar)
     if "long" in res and "throughput" in res:
         ten = med(res["throughput"]["klavier target"]["klavier"], "rss_kib")[0]
         sixty = res["long"][0]["rss_kib"]
@@ -451,6 +455,15 @@ def write_report(args, res, started, elapsed):
                "Overhead = the tool's latency percentile minus the target's own service-time percentile "
                "(`/__klavier/timing`, measured from the parsed request head to the response handed to hyper) in the same run.", ""]
         md += accuracy_table(res["accuracy"]) + [""]
+    if "dispatch" in res:
+        md += [f"## 5. Dispatch: the open model's punctuality and overhead, {args.dispatch_duration} s, "
+               "`GET /api/health` on the built-in target", "",
+               "Overhead = reported response-time p50 minus the target's own service-time p50. "
+               "Server-side lateness: arrival k should reach the target at t0 + k/rate; its receive time "
+               "(`/__klavier/received`) minus k/rate, less the smallest such value in the run, is how much "
+               "later it came than the most punctual arrival. Own lateness: what Klavier reports "
+               "(`generator.schedule_lag`). Gaps < ⅕ period: arrivals that reached the server in clumps.", ""]
+        md += dispatch.table(res["dispatch"]) + [""]
     if "long" in res:
         r = res["long"][0]
         md += [f"## 4. Long run: Klavier, 64 users, {args.long_duration} s, `GET /api/health` on the built-in target", "",
@@ -479,6 +492,8 @@ def iter_runs(res):
                 yield from by_tool.values()
         elif key == "long":
             yield val
+        elif key == "dispatch":
+            yield from (runs for runs in val.values() if runs)
         else:
             yield from val.values()
 
@@ -493,8 +508,9 @@ def main():
     p.add_argument("--duration", type=int, default=10)
     p.add_argument("--accuracy-duration", type=int, default=5)
     p.add_argument("--long-duration", type=int, default=60)
+    p.add_argument("--dispatch-duration", type=int, default=10)
     p.add_argument("--users", type=int, default=10_000)
-    p.add_argument("--only", action="append", choices=["throughput", "scale", "accuracy", "long"])
+    p.add_argument("--only", action="append", choices=["throughput", "scale", "accuracy", "long", "dispatch"])
     p.add_argument("--servers", default="target,nginx")
     p.add_argument("--tools", default=",".join(TOOLS))
     p.add_argument("--out", type=Path, default=BENCH / "RESULTS.md")
@@ -507,7 +523,7 @@ def main():
         "delay/1000": BENCH / "profiles" / "delay1000.toml",
         "delay/1": BENCH / "profiles" / "delay1.toml",
     }
-    only = args.only or ["throughput", "scale", "accuracy", "long"]
+    only = args.only or ["throughput", "scale", "accuracy", "long", "dispatch"]
     started = datetime.datetime.now(datetime.timezone.utc)
     t0 = time.monotonic()
     res = {}
@@ -526,6 +542,8 @@ def main():
                 res["accuracy"] = accuracy(args, target)
             if "long" in only:
                 res["long"] = long_run(args, target)
+            if "dispatch" in only:
+                res["dispatch"] = dispatch.measure_all(sys.modules[__name__], args, target)
         finally:
             for s in servers:
                 s.stop()

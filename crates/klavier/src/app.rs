@@ -72,6 +72,7 @@ fn overrides(args: &OverrideArgs) -> Overrides {
         ramp_up: args.ramp_up,
         stages: args.stages.iter().map(|s| (s.duration, s.target)).collect(),
         rate: args.rate,
+        warmup: args.warmup,
         variables: args.vars.clone(),
     }
 }
@@ -106,8 +107,12 @@ fn execute(plan: Plan, output: &OutputArgs) -> anyhow::Result<()> {
         klavier_version: env!("CARGO_PKG_VERSION").to_owned(),
         open_model: matches!(plan.load, klavier_plan::Load::Open { .. }),
         worker_cpu_peak: result.worker_cpu_peak,
+        warmup: plan.timings.warmup,
+        panics: result.panics,
     };
-    let mut summary = Summary::build(&info, &layout(&plan), &result.total, result.timeseries);
+    let layout = layout(&plan);
+    let mut summary = Summary::build(&info, &layout, &result.total, result.timeseries)
+        .with_warmup(&result.warmup, plan.timings.warmup);
     summary.name_checks(&plan.session.check_names);
     let json_result = output
         .json
@@ -117,6 +122,13 @@ fn execute(plan: Plan, output: &OutputArgs) -> anyhow::Result<()> {
     report::write_text(&summary, &mut stdout).context("writing the summary")?;
     stdout.flush().context("writing the summary")?;
     json_result.transpose()?;
+    if let Some(first) = summary.generator.panic_messages.first() {
+        // A bug in Klavier: the reports are written, and the run still fails.
+        anyhow::bail!(
+            "{} user task(s) panicked (first: {first:?}); the results are incomplete",
+            summary.generator.panics
+        );
+    }
     Ok(())
 }
 

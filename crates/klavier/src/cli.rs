@@ -96,6 +96,10 @@ pub struct OverrideArgs {
     /// Reach the users linearly over this time, e.g. 30s (replaces `[load] ramp_up`).
     #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
     pub ramp_up: Option<Duration>,
+    /// Measure the first DURATION apart, out of the figures, e.g. 10s (replaces
+    /// `[timings] warmup`).
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub warmup: Option<Duration>,
     /// A load stage, repeatable: reach TARGET users (or, with --rate, scenario starts per
     /// second) linearly over DURATION, e.g. --stage 30s:100 --stage 1m:100 --stage 20s:0
     /// (replaces `[load] stages`).

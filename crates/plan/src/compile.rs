@@ -53,6 +53,8 @@ pub struct Overrides {
     pub stages: Vec<(Duration, f64)>,
     /// `--rate`: the open model at this many scenario starts per second.
     pub rate: Option<f64>,
+    /// `--warmup`: replaces `[timings] warmup`.
+    pub warmup: Option<Duration>,
 }
 
 /// Compiles profile text into a plan, or reports every problem in it.

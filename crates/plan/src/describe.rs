@@ -135,6 +135,9 @@ fn write_timings(f: &mut fmt::Formatter<'_>, timings: &Timings) -> fmt::Result {
     if let Some(think) = &timings.scenario_think_time {
         row(f, "scenario think", think)?;
     }
+    if !timings.warmup.is_zero() {
+        row(f, "warm-up", human(timings.warmup))?;
+    }
     row(f, "graceful stop", human(timings.graceful_stop))
 }
 

@@ -70,6 +70,9 @@ pub struct Timings {
     pub min_request_interval: Duration,
     /// How long in-flight requests may still finish after the end before they are cut off.
     pub graceful_stop: Duration,
+    /// From the start, how long requests are measured apart and kept out of the figures
+    /// (the generator's and the server's start-up transient); zero: none.
+    pub warmup: Duration,
     /// Pause after each response before the next request of a scenario (the longer of
     /// this and the minimum request interval wins).
     pub think_time: Option<Think>,

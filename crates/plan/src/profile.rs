@@ -85,6 +85,7 @@ pub(crate) struct TimingsProfile {
     pub min_scenario_interval_ms: Option<Spanned<i64>>,
     pub min_request_interval_ms: Option<Spanned<i64>>,
     pub graceful_stop: Option<Spanned<DurationText>>,
+    pub warmup: Option<Spanned<DurationText>>,
     pub think_time: Option<Spanned<String>>,
     pub scenario_think_time: Option<Spanned<String>>,
 }

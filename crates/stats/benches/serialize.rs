@@ -68,6 +68,8 @@ fn summary(c: &mut Criterion) {
         klavier_version: "bench".into(),
         open_model: false,
         worker_cpu_peak: None,
+        warmup: Duration::ZERO,
+        panics: Vec::new(),
     };
     let layout = Layout {
         requests: (0..REQUESTS).map(|i| format!("GET /r/{i}")).collect(),

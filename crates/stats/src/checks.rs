@@ -3,7 +3,7 @@
 
 use std::ops::AddAssign;
 
-use crate::snapshot::StatusCounts;
+use crate::request::StatusCounts;
 
 /// Check outcomes of one request row.
 ///

@@ -4,7 +4,8 @@
 //! recorder with many rows stays small while latencies are short; growth is at most
 //! a few dozen reallocations over a histogram's life and never happens in steady
 //! state. Every value is clamped into range: a sample is never dropped and
-//! recording never panics.
+//! recording never panics. A value above the range is recorded as the highest and
+//! reported to the caller, which counts it (`overflow`), so the clamp is never silent.
 
 use std::time::Duration;
 
@@ -43,9 +44,12 @@ pub fn clamp_us(d: Duration) -> u64 {
 }
 
 /// Records a latency, clamped into range; never fails, never drops the value.
+/// Returns true if it was above [`HIGHEST_US`] and recorded as that (an overflow).
 #[inline]
-pub fn record_latency(h: &mut Histogram<u64>, d: Duration) {
-    record_us(h, clamp_us(d), 1);
+pub fn record_latency(h: &mut Histogram<u64>, d: Duration) -> bool {
+    let us = u64::try_from(d.as_micros()).unwrap_or(u64::MAX);
+    record_us(h, us, 1);
+    us > HIGHEST_US
 }
 
 /// Records `count` occurrences of a value already in microseconds, clamped into range.
@@ -106,11 +110,15 @@ mod tests {
     #[test]
     fn clamps_zero_and_huge_values() {
         let mut h = new_histogram();
-        record_latency(&mut h, Duration::ZERO);
-        record_latency(&mut h, Duration::from_nanos(999));
-        record_latency(&mut h, Duration::from_secs(10 * 3600));
-        record_latency(&mut h, Duration::MAX);
-        assert_eq!(h.len(), 4, "no sample is dropped");
+        assert!(!record_latency(&mut h, Duration::ZERO));
+        assert!(!record_latency(&mut h, Duration::from_nanos(999)));
+        assert!(!record_latency(&mut h, Duration::from_micros(HIGHEST_US)));
+        assert!(
+            record_latency(&mut h, Duration::from_secs(10 * 3600)),
+            "an overflow"
+        );
+        assert!(record_latency(&mut h, Duration::MAX), "an overflow");
+        assert_eq!(h.len(), 5, "no sample is dropped");
         assert_eq!(h.min(), LOWEST_US);
         assert!(h.equivalent(h.max(), HIGHEST_US), "max {}", h.max());
         assert_eq!(clamp_us(Duration::MAX), HIGHEST_US);

@@ -40,6 +40,8 @@
 //!     klavier_version: "0.1.0".into(),
 //!     open_model: false,
 //!     worker_cpu_peak: None,
+//!     warmup: Duration::ZERO,
+//!     panics: Vec::new(),
 //! };
 //! let layout = Layout { requests: vec!["GET /".into()], scenarios: vec![("browse".into(), 1)] };
 //! let summary = Summary::build(&info, &layout, &total, Vec::new());
@@ -49,8 +51,11 @@
 mod arrivals;
 mod checks;
 mod histogram;
+mod pacing;
 mod recorder;
+mod request;
 mod sample;
+mod scenario;
 mod snapshot;
 mod summary;
 mod time;
@@ -63,11 +68,15 @@ pub use histogram::{
     clamp_us, decode_histogram, encode_histogram, merge_into, new_histogram, record_latency,
     recorded_values, HistogramDecodeError, HIGHEST_US, LOWEST_US, SIGNIFICANT_DIGITS,
 };
+pub use pacing::PacingStats;
 pub use recorder::Recorder;
+pub use request::{RequestStats, StatusCounts};
 pub use sample::{is_success_status, FailureKind, Outcome, Sample};
-pub use snapshot::{RequestStats, ScenarioStats, Snapshot, StatusCounts};
+pub use scenario::ScenarioStats;
+pub use snapshot::Snapshot;
 pub use summary::{
-    ArrivalSummary, GeneratorSummary, LatencyStats, Layout, RequestSummary, RunInfo,
-    ScenarioSummary, StopReason, Summary, TimePoint, SCHEMA, TOTAL_ROW,
+    ArrivalSummary, FailureSummary, GeneratorSummary, LatencyStats, Layout, PacingSummary,
+    RequestSummary, RunInfo, ScenarioSummary, StopReason, Summary, TimePoint, WarmupSummary,
+    Warning, DROPPED_KIND, HTTP_STATUS_KIND, MISSED_LIMIT, SCHEMA, TOTAL_ROW,
 };
 pub use time::rfc3339_utc;

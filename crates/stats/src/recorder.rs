@@ -27,10 +27,19 @@ impl Recorder {
         }
     }
 
-    /// Records a completed request (a response or a transport failure) of row `request`.
+    /// Records a completed request (a response or a transport failure) of row `request`,
+    /// a failure if its outcome is one ([`Outcome::is_failure`](crate::Outcome::is_failure)).
     #[inline]
     pub fn record(&mut self, request: usize, sample: &Sample) {
-        self.current.request_mut(request).record(sample);
+        self.record_judged(request, sample, sample.outcome.is_failure());
+    }
+
+    /// Records a completed request of row `request` whose caller judged whether it
+    /// `failed` (a status that `expect.status` lists is not a failure): a failure is timed
+    /// in the row's failed histogram, a success in its response and service times.
+    #[inline]
+    pub fn record_judged(&mut self, request: usize, sample: &Sample, failed: bool) {
+        self.current.request_mut(request).record(sample, failed);
     }
 
     /// Records the checks of a response of row `request`: the row's check indices that
@@ -70,10 +79,13 @@ impl Recorder {
             .record_accepted(status);
     }
 
-    /// Records a request cut off at the end of the grace period: not a failure,
-    /// counted apart from completed requests.
-    pub fn record_interrupted(&mut self, request: usize) {
-        self.current.request_mut(request).record_interrupted();
+    /// Records a request cut off at the end of the grace period after `in_flight` (from
+    /// its intended start to the cut): not a failure, counted and timed apart from
+    /// completed requests.
+    pub fn record_interrupted(&mut self, request: usize, in_flight: Duration) {
+        self.current
+            .request_mut(request)
+            .record_interrupted(in_flight);
     }
 
     /// Records a completed iteration of scenario row `scenario` that took
@@ -87,10 +99,10 @@ impl Recorder {
         self.current.scenario_mut(scenario).record_cut();
     }
 
-    /// Records an arrival (open model) that started its scenario after waiting `wait`
-    /// for a free user.
-    pub fn record_arrival(&mut self, wait: Duration) {
-        self.current.arrivals_mut().record_started(wait);
+    /// Records an arrival (open model) that started its scenario; `waited` is how long
+    /// it waited for a free user if it found none idle (`None` if it was handed to one).
+    pub fn record_arrival(&mut self, waited: Option<Duration>) {
+        self.current.arrivals_mut().record_started(waited);
     }
 
     /// Records an arrival that found no free user and no room to wait.
@@ -98,9 +110,29 @@ impl Recorder {
         self.current.arrivals_mut().record_dropped();
     }
 
-    /// Records how late a timer of the generator fired against its schedule.
+    /// Records `n` arrivals due before the end that had not started when the run stopped.
+    pub fn record_cut_arrivals(&mut self, n: u64) {
+        self.current.arrivals_mut().record_cut(n);
+    }
+
+    /// Records how late the generator dispatched an arrival or a paced start.
     pub fn record_lag(&mut self, lag: Duration) {
         self.current.arrivals_mut().record_lag(lag);
+    }
+
+    /// Records a paced start (a scenario or request with a minimum interval) made.
+    pub fn record_paced_start(&mut self) {
+        self.current.pacing_mut().record_started();
+    }
+
+    /// Records `n` paced starts a slow server made a user miss.
+    pub fn record_missed_starts(&mut self, n: u64) {
+        self.current.pacing_mut().record_missed(n);
+    }
+
+    /// Records how far behind its schedule a user was when it stopped.
+    pub fn record_user_lag(&mut self, lag: Duration) {
+        self.current.pacing_mut().record_user_lag(lag);
     }
 
     /// Everything recorded since the last take; the recorder starts over empty,

@@ -31,6 +31,8 @@ fn summary(total: &Snapshot) -> Summary {
         klavier_version: "0.1.0".into(),
         open_model: false,
         worker_cpu_peak: None,
+        warmup: Duration::ZERO,
+        panics: Vec::new(),
     };
     let layout = Layout {
         requests: vec!["login".into(), "me".into()],

@@ -17,6 +17,8 @@ fn fingerprint(s: &Snapshot) -> impl PartialEq + std::fmt::Debug {
             (
                 recorded_values(r.response_time()),
                 recorded_values(r.service_time()),
+                recorded_values(r.failed_time()),
+                recorded_values(r.interrupted_time()),
                 r.status_codes().iter().collect::<Vec<_>>(),
                 *r.errors(),
                 (r.bytes_sent(), r.bytes_received()),
@@ -30,7 +32,7 @@ fn fingerprint(s: &Snapshot) -> impl PartialEq + std::fmt::Debug {
         .map(|r| {
             (
                 recorded_values(r.iteration_time()),
-                r.failed_iterations(),
+                recorded_values(r.failed_iteration_time()),
                 r.cut_iterations(),
             )
         })
@@ -89,7 +91,7 @@ fn event() -> impl Strategy<Value = Event> {
 fn apply(r: &mut Recorder, e: &Event) {
     match *e {
         Event::Request(row, ref s) => r.record(row, s),
-        Event::Interrupted(row) => r.record_interrupted(row),
+        Event::Interrupted(row) => r.record_interrupted(row, Duration::from_millis(5)),
         Event::Iteration(s, d, ok) => r.record_iteration(s, d, ok),
         Event::Cut(s) => r.record_iteration_cut(s),
     }

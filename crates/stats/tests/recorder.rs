@@ -42,8 +42,9 @@ fn failures_are_transport_errors_and_statuses_outside_200_to_399() {
     assert_eq!(row.status_codes().failures(), 2);
     assert_eq!(row.errors()[FailureKind::ConnectRefused.index()], 1);
     assert_eq!(row.errors()[FailureKind::Timeout.index()], 1);
-    // Transport failures have no response to time.
-    assert_eq!(row.response_time().len(), 4);
+    // Successes in one histogram, every failure (status or transport) in the other.
+    assert_eq!(row.response_time().len(), 2);
+    assert_eq!(row.failed_time().len(), 4);
     assert_eq!(row.bytes_sent(), 600);
     assert_eq!(row.bytes_received(), 6000);
 }
@@ -54,8 +55,8 @@ fn interrupted_and_grace_are_counted_apart() {
     let mut late = sample(Outcome::Status(200), 10);
     late.in_grace = true;
     r.record(1, &late);
-    r.record_interrupted(1);
-    r.record_interrupted(1);
+    r.record_interrupted(1, Duration::from_millis(5));
+    r.record_interrupted(1, Duration::from_millis(5));
     let snap = r.take_snapshot();
     let row = &snap.request_rows()[1];
     assert_eq!(
@@ -79,17 +80,119 @@ fn iterations_ok_failed_and_cut() {
     assert_eq!(row.iterations(), 2);
     assert_eq!(row.failed_iterations(), 1);
     assert_eq!(row.cut_iterations(), 1);
+    // Timed apart: the good iteration in one histogram, the failed one in the other.
     assert!(row
         .iteration_time()
-        .equivalent(row.iteration_time().max(), 5_000));
+        .equivalent(row.iteration_time().max(), 3_000));
+    assert!(row
+        .failed_iteration_time()
+        .equivalent(row.failed_iteration_time().max(), 5_000));
     assert_eq!(snap.scenario_rows()[0].iterations(), 0);
+}
+
+#[test]
+fn every_request_sent_is_timed_failures_apart() {
+    // A 1 s timeout, a reset after 2 ms, a 503 after 4 ms and two good 1 ms responses:
+    // the successful histogram holds only the good ones, the failed one the rest, each
+    // to the moment it failed; nothing sent goes untimed.
+    let mut r = Recorder::new(1, 0);
+    r.record(0, &sample(Outcome::Failed(FailureKind::Timeout), 1_000_000));
+    r.record(
+        0,
+        &sample(Outcome::Failed(FailureKind::ConnectionReset), 2_000),
+    );
+    r.record(0, &sample(Outcome::Status(503), 4_000));
+    r.record(0, &sample(Outcome::Status(200), 1_000));
+    r.record(0, &sample(Outcome::Status(200), 1_000));
+    r.record_interrupted(0, Duration::from_secs(30));
+    let snap = r.take_snapshot();
+    let row = &snap.request_rows()[0];
+    assert_eq!(row.response_time().len(), 2);
+    assert_eq!(row.service_time().len(), 2);
+    assert!(row
+        .response_time()
+        .equivalent(row.response_time().max(), 1_000));
+    assert_eq!(row.failed_time().len(), 3);
+    assert_eq!(row.failed_time().len(), row.failures());
+    assert!(row
+        .failed_time()
+        .equivalent(row.failed_time().max(), 1_000_000));
+    assert!(row.failed_time().equivalent(row.failed_time().min(), 2_000));
+    assert_eq!(row.interrupted(), 1);
+    assert!(row
+        .interrupted_time()
+        .equivalent(row.interrupted_time().max(), 30_000_000));
+}
+
+#[test]
+fn a_status_the_caller_accepts_is_timed_as_a_success() {
+    // `expect.status = [404]`: the engine counts the 404 as accepted and judges it a success.
+    let mut r = Recorder::new(1, 0);
+    r.record_accepted(0, 404);
+    r.record_judged(0, &sample(Outcome::Status(404), 700), false);
+    r.record_judged(0, &sample(Outcome::Status(404), 900), true);
+    let snap = r.take_snapshot();
+    let row = &snap.request_rows()[0];
+    assert_eq!(row.failures(), 1);
+    assert_eq!(row.failed_time().len(), 1);
+    assert_eq!(row.response_time().len(), 1);
+}
+
+#[test]
+fn latencies_beyond_the_range_are_counted_as_overflow() {
+    let mut r = Recorder::new(1, 1);
+    r.record(0, &sample(Outcome::Status(200), 2 * 3_600_000_000));
+    r.record(0, &sample(Outcome::Status(200), 3_600_000_000));
+    r.record_iteration(0, Duration::from_secs(5 * 3600), true);
+    r.record_lag(Duration::from_secs(7200));
+    let snap = r.take_snapshot();
+    assert_eq!(snap.request_rows()[0].overflow(), 1, "one hour itself fits");
+    assert_eq!(snap.scenario_rows()[0].overflow(), 1);
+    assert_eq!(snap.overflow(), 3);
+    let mut total = Snapshot::empty(1, 1);
+    total += &snap;
+    total += &snap;
+    assert_eq!(total.overflow(), 6, "overflow merges like every count");
+}
+
+#[test]
+fn arrivals_due_are_started_dropped_or_cut() {
+    let mut r = Recorder::new(0, 0);
+    r.record_arrival(None);
+    r.record_arrival(Some(Duration::from_millis(3)));
+    r.record_dropped();
+    r.record_cut_arrivals(4);
+    let snap = r.take_snapshot();
+    let a = snap.arrivals();
+    assert_eq!((a.started(), a.dropped(), a.cut(), a.due()), (2, 1, 4, 7));
+    assert_eq!(
+        a.wait().len(),
+        1,
+        "only the arrival that found no idle user waited"
+    );
+    assert_eq!(snap.failures_with_dropped(), 1);
+}
+
+#[test]
+fn pacing_counts_planned_and_missed_starts() {
+    let mut r = Recorder::new(0, 0);
+    for _ in 0..90 {
+        r.record_paced_start();
+    }
+    r.record_missed_starts(10);
+    r.record_user_lag(Duration::from_millis(100));
+    let snap = r.take_snapshot();
+    assert_eq!(snap.pacing().planned(), 100);
+    assert_eq!(snap.pacing().missed(), 10);
+    assert_eq!(snap.pacing().user_lag().len(), 1);
+    assert!(!snap.is_empty());
 }
 
 #[test]
 fn take_snapshot_resets_the_recorder() {
     let mut r = Recorder::new(1, 1);
     r.record(0, &sample(Outcome::Status(500), 2_000_000));
-    r.record_interrupted(0);
+    r.record_interrupted(0, Duration::from_millis(5));
     r.record_iteration(0, Duration::from_secs(1), false);
     r.record_iteration_cut(0);
     let first = r.take_snapshot();

@@ -10,7 +10,7 @@ use hyper::Method;
 
 use super::accounts::Accounts;
 use super::stall::StallSwitch;
-use super::timing::{Timing, TimingReport};
+use super::timing::{ReceivedReport, Timing, TimingReport};
 
 /// Distinct `METHOD path` keys kept before further new paths are folded into
 /// [`OVERFLOW_KEY`]: a run against random paths must not grow the target without bound.
@@ -90,9 +90,14 @@ impl TargetState {
         self.lock_timing().report()
     }
 
-    /// Note how long answering one counted request took.
-    pub(crate) fn record_service(&self, elapsed: Duration) {
-        self.lock_timing().record_service(elapsed);
+    /// When each counted request arrived, since start or the last [`reset`](Self::reset).
+    pub fn received(&self) -> ReceivedReport {
+        self.lock_timing().received()
+    }
+
+    /// Note when one counted request arrived and how long answering it took.
+    pub(crate) fn record_service(&self, arrived: Instant, elapsed: Duration) {
+        self.lock_timing().record_service(arrived, elapsed);
     }
 
     /// Note the time between two requests arriving on one connection.

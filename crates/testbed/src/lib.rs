@@ -21,6 +21,7 @@
 //! | `/api/session/…`, `/cookies…` | user journeys: login, token, logout, cookies (see `accounts`) |
 //! | `GET /__klavier/counts` | 200 JSON of the counts (not counted itself) |
 //! | `GET /__klavier/timing` | 200 JSON of the target's own service times and connection accepts (not counted) |
+//! | `GET /__klavier/received` | 200 JSON of when each counted request arrived, in ns after the first (not counted) |
 //! | `POST /__klavier/reset` | clears the counts and timing (not counted itself) |
 //! | anything else | 404, counted |
 //!
@@ -58,7 +59,7 @@ pub use routes::{
 };
 pub use server::{listen, serve, serve_connection, serve_connection_until, SHUTDOWN_GRACE};
 pub use stall::{Stall, StallSwitch};
-pub use timing::{Percentiles, TimingReport};
+pub use timing::{Percentiles, ReceivedReport, TimingReport, MAX_RECEIVED};
 
 /// A target serving on its own OS thread with a current-thread tokio runtime.
 /// Dropping it shuts it down, as [`shutdown`](Self::shutdown) does.

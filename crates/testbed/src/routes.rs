@@ -50,6 +50,7 @@ enum Route {
     Journey(Journey),
     Counts,
     Timing,
+    Received,
     Reset,
     /// A known endpoint with an unusable parameter, e.g. `/status/42`.
     BadParam,
@@ -69,6 +70,7 @@ impl Route {
             "/echo" => Self::Echo,
             "/__klavier/counts" if get => Self::Counts,
             "/__klavier/timing" if get => Self::Timing,
+            "/__klavier/received" if get => Self::Received,
             "/__klavier/reset" if method == Method::POST => Self::Reset,
             _ => Self::parse_with_param(path).unwrap_or(Self::NotFound),
         }
@@ -128,7 +130,11 @@ impl Route {
     fn is_counted(self) -> bool {
         !matches!(
             self,
-            Self::Counts | Self::Timing | Self::Reset | Self::Journey(Journey::Report)
+            Self::Counts
+                | Self::Timing
+                | Self::Received
+                | Self::Reset
+                | Self::Journey(Journey::Report)
         )
     }
 }
@@ -163,7 +169,7 @@ pub(crate) async fn handle(
         }
     };
     if counted {
-        state.record_service(arrived.elapsed());
+        state.record_service(arrived, arrived.elapsed());
     }
     Ok(response)
 }
@@ -187,6 +193,7 @@ async fn respond(route: Route, state: &TargetState) -> Response<ResponseBody> {
         }
         Route::Counts => json(to_json(&state.counts())),
         Route::Timing => json(to_json(&state.timing())),
+        Route::Received => json(to_json(&state.received())),
         Route::Reset => {
             state.reset();
             json(Bytes::from_static(RESET_BODY))
@@ -344,6 +351,7 @@ mod tests {
             (Method::GET, "/bytes/-1", Route::BadParam),
             (Method::GET, "/__klavier/counts", Route::Counts),
             (Method::GET, "/__klavier/timing", Route::Timing),
+            (Method::GET, "/__klavier/received", Route::Received),
             (Method::POST, "/__klavier/reset", Route::Reset),
             (Method::GET, "/__klavier/reset", Route::NotFound), // resetting needs POST
             (Method::GET, "/", Route::NotFound),
@@ -386,6 +394,7 @@ mod tests {
     fn only_control_endpoints_go_uncounted() {
         assert!(!Route::Counts.is_counted());
         assert!(!Route::Timing.is_counted());
+        assert!(!Route::Received.is_counted());
         assert!(!Route::Reset.is_counted());
         assert!(Route::NotFound.is_counted());
         assert!(Route::BadParam.is_counted());

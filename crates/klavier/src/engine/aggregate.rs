@@ -20,7 +20,7 @@ pub struct Progress {
     pub planned: Duration,
     /// Requests completed so far.
     pub total_requests: u64,
-    /// Failures so far.
+    /// Failures so far, dropped arrivals included.
     pub total_failures: u64,
     /// 99th percentile response time within this second.
     pub p99: Duration,
@@ -35,8 +35,12 @@ pub struct Collected {
     pub elapsed: Duration,
     /// Why the run stopped.
     pub stop_reason: StopReason,
-    /// Everything recorded.
+    /// Everything recorded after the warm-up.
     pub total: Snapshot,
+    /// Everything recorded during the warm-up.
+    pub warmup: Snapshot,
+    /// Messages of user tasks that panicked.
+    pub panics: Vec<String>,
     /// One point per second.
     pub timeseries: Vec<TimePoint>,
     /// The highest share of a second a worker thread spent on the CPU, if known.
@@ -58,8 +62,10 @@ pub async fn collect(
         on_progress(&Progress {
             point,
             planned,
-            total_requests: merger.total.requests(),
-            total_failures: merger.total.failures(),
+            // So far, the warm-up included: the live view shows everything as it happens.
+            total_requests: merger.total.requests() + merger.warmup.requests(),
+            total_failures: merger.total.failures_with_dropped()
+                + merger.warmup.failures_with_dropped(),
             p99: delta.response_time_quantile(0.99),
             open_model: matches!(schedule.load(), klavier_plan::Load::Open { .. }),
         });
@@ -87,6 +93,8 @@ pub async fn collect(
         elapsed: stopped.saturating_duration_since(schedule.start),
         stop_reason,
         total: merger.total,
+        warmup: merger.warmup,
+        panics: merger.panics,
         timeseries: merger.series,
         worker_cpu_peak: merger.cpu_peak,
     }
@@ -104,6 +112,8 @@ struct Pending {
 struct Merger {
     layout: (usize, usize),
     total: Snapshot,
+    warmup: Snapshot,
+    panics: Vec<String>,
     pending: BTreeMap<u64, Pending>,
     latest: Vec<u64>,
     done: Vec<bool>,
@@ -116,6 +126,8 @@ impl Merger {
         Self {
             layout,
             total: Snapshot::empty(layout.0, layout.1),
+            warmup: Snapshot::empty(layout.0, layout.1),
+            panics: Vec::new(),
             pending: BTreeMap::new(),
             latest: vec![0; workers],
             done: vec![false; workers],
@@ -125,8 +137,10 @@ impl Merger {
     }
 
     /// Takes one report; returns the seconds it completed, oldest first.
-    fn accept(&mut self, report: Report) -> Vec<(TimePoint, Snapshot)> {
+    fn accept(&mut self, mut report: Report) -> Vec<(TimePoint, Snapshot)> {
         self.total += &report.snapshot;
+        self.warmup += &report.warmup;
+        self.panics.append(&mut report.panics);
         let (requests, scenarios) = self.layout;
         let pending = self
             .pending
@@ -136,7 +150,9 @@ impl Merger {
                 users: 0,
                 waiting: 0,
             });
+        // The time series shows every second, the warm-up's included.
         pending.delta += &report.snapshot;
+        pending.delta += &report.warmup;
         pending.users += report.active_users;
         pending.waiting += report.waiting;
         // The last report covers a partial second, too short to judge the CPU by.

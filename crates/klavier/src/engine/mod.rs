@@ -8,11 +8,15 @@
 //! builds the time series. Nothing is shared on the hot path.
 
 mod aggregate;
+mod closed;
+mod context;
 mod control;
 mod cpu;
 mod dynamic;
 mod open;
 mod schedule;
+mod seeds;
+mod timer;
 mod transport;
 mod vu;
 mod worker;
@@ -22,14 +26,16 @@ use std::time::{Duration, SystemTime};
 
 use klavier_plan::Plan;
 use klavier_stats::{Snapshot, StopReason, TimePoint};
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, oneshot};
 use tokio_util::sync::CancellationToken;
 
 pub use aggregate::Progress;
+pub use closed::run_user;
+pub use context::Context;
 pub use control::Signals;
 pub use schedule::Schedule;
 pub use transport::Transport;
-pub use vu::{run_user, Context, Vu};
+pub use vu::Vu;
 
 use crate::http::Connector;
 
@@ -42,8 +48,12 @@ pub struct RunResult {
     pub elapsed: Duration,
     /// Why the run stopped.
     pub stop_reason: StopReason,
-    /// Everything recorded, merged over all workers.
+    /// Everything recorded after the warm-up, merged over all workers.
     pub total: Snapshot,
+    /// Everything recorded during the warm-up.
+    pub warmup: Snapshot,
+    /// Messages of user tasks that panicked (a bug in Klavier).
+    pub panics: Vec<String>,
     /// One point per second of the run.
     pub timeseries: Vec<TimePoint>,
     /// The highest share of a second a worker thread spent on the CPU, if known.
@@ -64,31 +74,45 @@ pub fn run(
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
-    let started_at = SystemTime::now();
-    let schedule = Schedule::new(tokio::time::Instant::now(), &plan);
     let stop = CancellationToken::new();
     let abort = CancellationToken::new();
     let shares = threads.clamp(1, plan.load.max_users().max(1) as usize);
     let (reports, inbox) = mpsc::unbounded_channel();
+    let (ready, readiness) = std::sync::mpsc::channel();
     // One per run: `seq()` and `unique` feeders count across every worker.
     let session = Arc::new(crate::session::Shared::new(&plan));
+    let mut starts = Vec::new();
     let workers = (0..shares)
         .map(|index| {
-            worker::spawn(worker::Setup {
+            let (start, schedule) = oneshot::channel();
+            starts.push(start);
+            let setup = worker::Setup {
                 index,
                 shares,
                 plan: plan.clone(),
                 session: session.clone(),
                 connector: connector.clone(),
                 seed,
-                schedule: schedule.clone(),
                 stop: stop.clone(),
                 abort: abort.clone(),
                 reports: reports.clone(),
-            })
+            };
+            worker::spawn(setup, ready.clone(), schedule)
         })
         .collect::<std::io::Result<Vec<_>>>()?;
-    drop(reports);
+    drop((reports, ready));
+    // Every worker has its first users connected (or failed to): the run starts now.
+    // A worker that died preparing closes its end, and its join below reports it.
+    for _ in 0..shares {
+        if readiness.recv().is_err() {
+            break;
+        }
+    }
+    let started_at = SystemTime::now();
+    let schedule = Schedule::new(tokio::time::Instant::now(), &plan);
+    for start in starts {
+        let _ = start.send(schedule.clone());
+    }
     let layout = (plan.request_names.len(), plan.scenarios.len());
     let outcome = runtime.block_on(async {
         let controller = control::Controller::new(schedule.clone(), stop, abort, signals);
@@ -111,6 +135,8 @@ pub fn run(
         elapsed,
         stop_reason: outcome.stop_reason,
         total: outcome.total,
+        warmup: outcome.warmup,
+        panics: outcome.panics,
         timeseries: outcome.timeseries,
         worker_cpu_peak: outcome.worker_cpu_peak,
     })

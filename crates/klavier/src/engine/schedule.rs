@@ -14,6 +14,8 @@ pub struct Schedule {
     pub start: Instant,
     /// No request starts at or after this instant.
     pub deadline: Instant,
+    /// What is due before this instant is measured apart, as the warm-up.
+    pub warmup_end: Instant,
     /// How long in-flight requests may finish after the stop.
     pub graceful_stop: Duration,
     load: Load,
@@ -26,6 +28,7 @@ impl Schedule {
         Self {
             start,
             deadline: start + plan.timings.duration,
+            warmup_end: start + plan.timings.warmup,
             graceful_stop: plan.timings.graceful_stop,
             load: plan.load.clone(),
             spread: plan.timings.min_scenario_interval,

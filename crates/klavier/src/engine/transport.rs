@@ -12,6 +12,12 @@ pub trait Transport {
     /// Sends `request`; every problem is reported in the result, never as a panic.
     fn send(&mut self, request: &Request) -> impl Future<Output = Exchanged>;
 
+    /// Opens the connection ahead of the first request, so the open model's first
+    /// arrivals do not pay for it. Transports without one to open do nothing.
+    fn preconnect(&mut self) -> impl Future<Output = ()> {
+        std::future::ready(())
+    }
+
     /// Sends `request`, keeping what `capture` asks for of the response in `captured`.
     /// Transports that cannot keep anything just send.
     fn send_keeping<'a>(
@@ -25,6 +31,8 @@ pub trait Transport {
     }
 }
 
+// `preconnect` keeps its default for now: `http::Client` connects on its first request.
+// A `Client::connect` (the connecting half of `send`) plugs in here when `http/` has one.
 impl Transport for Client {
     fn send(&mut self, request: &Request) -> impl Future<Output = Exchanged> {
         Client::send(self, request)

@@ -1,136 +1,65 @@
-//! One virtual user: pick a scenario by weight, send its requests in order, record,
-//! pace, repeat. Knows nothing of threads: a worker hands it a context, and an executor
-//! (closed: [`run_user`]; open: `open::serve_arrivals`) decides when it works.
+//! One virtual user: pick a scenario by weight, send its requests in order, record.
+//! Knows nothing of threads or schedules: an executor (closed: `closed::run_user`;
+//! open: `open::serve_arrivals`) hands it a context and says when to work.
 
-use std::cell::{Cell, RefCell};
-use std::rc::Rc;
-use std::sync::Arc;
 use std::time::Duration;
 
-use klavier_plan::{Plan, ScenarioPicker, Think};
-use klavier_stats::{Recorder, Sample};
+use klavier_plan::{ScenarioPicker, Think};
+use klavier_stats::Sample;
 use rand::{Rng, SeedableRng};
 use rand_xoshiro::Xoshiro256PlusPlus;
 use tokio::time::{sleep_until, Instant};
-use tokio_util::sync::CancellationToken;
 
 use crate::http::Captured;
-use crate::session::{RenderError, Session, Shared};
+use crate::session::{RenderError, Session};
 
+use super::context::Context;
 use super::dynamic;
-use super::schedule::Schedule;
+use super::seeds::{stream, Domain};
 use super::transport::Transport;
-
-/// What the users of one worker share: all single-threaded, no locks.
-#[derive(Debug)]
-pub struct Context {
-    /// The plan being run.
-    pub plan: Arc<Plan>,
-    /// Weighted scenario choice, built once.
-    pub picker: ScenarioPicker,
-    /// The run's instants.
-    pub schedule: Schedule,
-    /// Cancelled when users must not start new requests (end of duration or Ctrl-C).
-    pub stop: CancellationToken,
-    /// Cancelled when in-flight requests must be cut off (end of the graceful stop).
-    pub abort: CancellationToken,
-    /// This worker's statistics.
-    pub recorder: RefCell<Recorder>,
-    /// Users of this worker currently running (closed) or busy (open).
-    pub active: Cell<u32>,
-    /// Arrivals of this worker waiting for a free user (open model).
-    pub waiting: Cell<u32>,
-    /// What users' sessions share: templates, feeders, constants.
-    pub session: Arc<Shared>,
-}
-
-impl Context {
-    /// The context of one worker's users.
-    pub fn new(
-        plan: Arc<Plan>,
-        schedule: Schedule,
-        stop: CancellationToken,
-        abort: CancellationToken,
-    ) -> Self {
-        Self {
-            picker: ScenarioPicker::new(&plan.scenarios),
-            recorder: RefCell::new(Recorder::new(
-                plan.request_names.len(),
-                plan.scenarios.len(),
-            )),
-            schedule,
-            stop,
-            abort,
-            active: Cell::new(0),
-            waiting: Cell::new(0),
-            session: Arc::new(Shared::new(&plan)),
-            plan,
-        }
-    }
-
-    /// Shares `session` (one per run) instead of this context's own.
-    pub fn with_session(mut self, session: Arc<Shared>) -> Self {
-        self.session = session;
-        self
-    }
-
-    /// True once no new request may start.
-    pub fn stopped(&self) -> bool {
-        self.stop.is_cancelled() || Instant::now() >= self.schedule.deadline
-    }
-
-    /// Waits until `at`; false if the run stopped first (or `at` is past the deadline).
-    /// How late the timer fired is recorded: a generator that cannot keep its schedule
-    /// must say so.
-    pub async fn wait_until(&self, at: Instant) -> bool {
-        if at <= Instant::now() {
-            return !self.stopped();
-        }
-        let deadline = self.schedule.deadline;
-        tokio::select! {
-            _ = sleep_until(at.min(deadline)) => {
-                if at < deadline {
-                    let lag = Instant::now().saturating_duration_since(at);
-                    self.recorder.borrow_mut().record_lag(lag);
-                }
-                at < deadline && !self.stop.is_cancelled()
-            }
-            _ = self.stop.cancelled() => false,
-        }
-    }
-}
 
 /// One virtual user: an id, its own random stream and its own connection.
 #[derive(Debug)]
 pub struct Vu<T> {
-    id: u32,
+    pub(super) id: u32,
     seed: u64,
     rng: Xoshiro256PlusPlus,
-    transport: T,
+    pub(super) transport: T,
     /// Variables, feeder rows and cookies, from the user's first iteration on.
     session: Option<Session>,
     iterations: u64,
     /// Reused for rendering.
     scratch: String,
     /// A `unique` feeder with `on_exhausted = "stop"` had no row left: the user is done.
-    finished: bool,
+    pub(super) finished: bool,
+    /// How far a slow server pushed this user's paced scenario starts behind their schedule.
+    pub(super) scenario_lag: Pacing,
+    /// The same for paced requests within scenarios.
+    request_lag: Pacing,
 }
 
 impl<T: Transport> Vu<T> {
-    /// User `id` of a run seeded with `seed`: the same pair always makes the same choices.
+    /// User `id` of a run seeded with `seed`: the same pair always makes the same choices,
+    /// whichever worker runs it.
     pub fn new(id: u32, seed: u64, transport: T) -> Self {
-        // seed_from_u64 runs SplitMix64 over this, so neighbouring ids get unrelated streams.
-        let stream = seed ^ u64::from(id).wrapping_mul(0x9E37_79B9_7F4A_7C15);
         Self {
             id,
             seed,
-            rng: Xoshiro256PlusPlus::seed_from_u64(stream),
+            rng: Xoshiro256PlusPlus::seed_from_u64(stream(seed, Domain::User, id.into())),
             transport,
             session: None,
             iterations: 0,
             scratch: String::new(),
             finished: false,
+            scenario_lag: Pacing::default(),
+            request_lag: Pacing::default(),
         }
+    }
+
+    /// Makes the choices of open-model arrival `k` from now on: an arrival's scenario and
+    /// think times depend on its index, not on which user of the pool serves it.
+    pub(super) fn choose_for_arrival(&mut self, k: u64) {
+        self.rng = Xoshiro256PlusPlus::seed_from_u64(stream(self.seed, Domain::Arrival, k));
     }
 
     /// Starts an iteration of scenario `index` in the user's session (starting the
@@ -139,7 +68,10 @@ impl<T: Transport> Vu<T> {
         let shared = &ctx.session;
         let session = match self.session.take() {
             Some(session) => Ok(session),
-            None => Session::start(shared, self.id, self.seed),
+            None => {
+                let seed = stream(self.seed, Domain::Session, self.id.into());
+                Session::start(shared, self.id, seed)
+            }
         };
         let name = shared
             .scenario_names
@@ -171,10 +103,49 @@ impl<T: Transport> Vu<T> {
     }
 
     /// A pause drawn from `think` (zero without one).
-    fn think(&mut self, think: Option<&Think>) -> Duration {
+    pub(super) fn think(&mut self, think: Option<&Think>) -> Duration {
         think.map_or(Duration::ZERO, |t| {
             t.sample(self.rng.random::<f64>(), self.rng.random::<f64>())
         })
+    }
+
+    /// Records how far behind its schedule this user ended, if it was paced at all.
+    pub(super) fn record_lag(&self, ctx: &Context) {
+        let timings = &ctx.plan.timings;
+        if timings.min_scenario_interval.is_zero() && timings.min_request_interval.is_zero() {
+            return;
+        }
+        let lag = self.scenario_lag.behind + self.request_lag.behind;
+        ctx.recorder.borrow_mut().record_user_lag(lag);
+    }
+}
+
+/// How far a user is behind a paced schedule (start k at origin + k·interval): each time
+/// a start planned at `p` ends after `p + interval`, the overrun pushes every later start
+/// back. Each whole interval of that lag is a planned start that was never made.
+#[derive(Debug, Default, Clone, Copy)]
+pub(super) struct Pacing {
+    behind: Duration,
+}
+
+impl Pacing {
+    /// After a start planned at `planned` ended at `end`: the planned starts it made the
+    /// user miss (those due before `horizon`, the end of the run).
+    pub(super) fn held(
+        &mut self,
+        planned: Instant,
+        interval: Duration,
+        end: Instant,
+        horizon: Instant,
+    ) -> u64 {
+        let next = planned + interval;
+        if interval.is_zero() || end <= next || next >= horizon {
+            return 0;
+        }
+        let whole = |lag: Duration| (lag.as_nanos() / interval.as_nanos()) as u64;
+        let before = whole(self.behind);
+        self.behind += end.min(horizon) - next;
+        whole(self.behind) - before
     }
 }
 
@@ -190,58 +161,16 @@ pub(super) enum IterationEnd {
     NoData,
 }
 
-/// Closed model: runs user `vu` whenever the schedule wants it active, until the stop.
-pub async fn run_user<T: Transport>(mut vu: Vu<T>, ctx: Rc<Context>) {
-    let mut from = ctx.schedule.start;
-    while let Some(at) = ctx.schedule.activation(vu.id, from) {
-        if !ctx.wait_until(at).await {
-            return;
-        }
-        let departure = ctx.schedule.departure(vu.id, at);
-        ctx.active.set(ctx.active.get() + 1);
-        let aborted = run_while_active(&mut vu, &ctx, departure).await;
-        ctx.active.set(ctx.active.get() - 1);
-        if aborted || ctx.stopped() || vu.finished {
-            return;
-        }
-        from = Instant::now();
-    }
-}
-
-/// Iterates until the stop or `departure` (a ramp-down; the iteration under way is
-/// finished first). True if the graceful stop cut a request off.
-async fn run_while_active<T: Transport>(
-    vu: &mut Vu<T>,
+/// Records an iteration of `scenario` planned at `planned` (which decides whether it is
+/// part of the warm-up) that began at `began`.
+pub(super) fn record_iteration(
     ctx: &Context,
-    departure: Option<Instant>,
-) -> bool {
-    let present = || departure.is_none_or(|at| Instant::now() < at);
-    while !ctx.stopped() && present() && !vu.finished {
-        let scenario = vu.pick(&ctx.picker);
-        let began = Instant::now();
-        // A user the ramp-down removes finishes its scenario within the graceful stop.
-        let cutoff = departure.map(|at| at + ctx.schedule.graceful_stop);
-        let end = run_iteration(vu, scenario, ctx, began, cutoff).await;
-        record_iteration(ctx, scenario, began, &end);
-        if matches!(end, IterationEnd::Aborted) {
-            return ctx.abort.is_cancelled();
-        }
-        // The longer of the minimum interval (start to start) and the think time (end to start).
-        let paced = began + ctx.plan.timings.min_scenario_interval;
-        let thought = Instant::now() + vu.think(ctx.plan.timings.scenario_think_time.as_ref());
-        let next = paced.max(thought);
-        if !ctx
-            .wait_until(departure.map_or(next, |at| next.min(at)))
-            .await
-        {
-            break;
-        }
-    }
-    false
-}
-
-pub(super) fn record_iteration(ctx: &Context, scenario: usize, began: Instant, end: &IterationEnd) {
-    let mut recorder = ctx.recorder.borrow_mut();
+    scenario: usize,
+    planned: Instant,
+    began: Instant,
+    end: &IterationEnd,
+) {
+    let mut recorder = ctx.recorder_at(planned).borrow_mut();
     match end {
         IterationEnd::Completed { ok } => {
             recorder.record_iteration(scenario, began.elapsed(), *ok);
@@ -252,11 +181,11 @@ pub(super) fn record_iteration(ctx: &Context, scenario: usize, began: Instant, e
 }
 
 /// Sends the requests of scenario `index` in order. `intended` is when the first request
-/// was meant to start: its response time is measured from there, so time an arrival
-/// spent waiting for a free user (open model) is not hidden.
+/// was due: its response time is measured from there, so time an arrival spent waiting
+/// for a free user (open model) or a paced start spent behind schedule is not hidden.
 ///
 /// A request still in flight at `cutoff` (if any) or at the end of the graceful stop is
-/// cut off and counted as interrupted.
+/// cut off and counted as interrupted, timed to the cut.
 pub(super) async fn run_iteration<T: Transport>(
     vu: &mut Vu<T>,
     index: usize,
@@ -272,9 +201,22 @@ pub(super) async fn run_iteration<T: Transport>(
     }
     for (i, request) in scenario.requests.iter().enumerate() {
         if i > 0 {
-            // Not before the previous start + minimum interval, nor before its end + think time.
+            // Not before the previous planned start + minimum interval, nor before its
+            // end + think time: planned from the schedule, so lateness never accumulates.
+            let interval = timings.min_request_interval;
             let think = vu.think(timings.think_time.as_ref());
-            intended = (intended + timings.min_request_interval).max(Instant::now() + think);
+            let now = Instant::now();
+            if !interval.is_zero() {
+                let missed = vu
+                    .request_lag
+                    .held(intended, interval, now, ctx.schedule.deadline);
+                let mut recorder = ctx.recorder_at(intended).borrow_mut();
+                recorder.record_paced_start();
+                if missed > 0 {
+                    recorder.record_missed_starts(missed);
+                }
+            }
+            intended = (intended + interval).max(now + think);
         }
         if !ctx.wait_until(intended).await {
             return IterationEnd::Cut;
@@ -284,7 +226,7 @@ pub(super) async fn run_iteration<T: Transport>(
             Ok(prepared) => prepared,
             Err(dynamic::Skipped(why)) => {
                 // Never sent half-empty or malformed: counted apart, by reason.
-                let mut recorder = ctx.recorder.borrow_mut();
+                let mut recorder = ctx.recorder_at(intended).borrow_mut();
                 match why {
                     RenderError::Unset(_) => recorder.record_skipped(request.stat),
                     RenderError::Invalid(_) => recorder.record_render_failure(request.stat),
@@ -308,12 +250,14 @@ pub(super) async fn run_iteration<T: Transport>(
             _ = cut_off => None,
             exchanged = vu.transport.send_keeping(&prepared, capture, &mut captured) => Some(exchanged),
         };
-        let mut recorder = ctx.recorder.borrow_mut();
+        // Whatever happened, it happened now: a failure is timed to this moment.
+        let done = Instant::now();
+        let start = intended.min(sent);
+        let mut recorder = ctx.recorder_at(intended).borrow_mut();
         let Some(exchanged) = exchanged else {
-            recorder.record_interrupted(request.stat);
+            recorder.record_interrupted(request.stat, done.saturating_duration_since(start));
             return IterationEnd::Aborted;
         };
-        let done = Instant::now();
         let checked = dynamic::take_in(
             session,
             &ctx.session.renderer,
@@ -324,18 +268,46 @@ pub(super) async fn run_iteration<T: Transport>(
             done - sent,
             &mut recorder,
         );
-        ok &= checked && !dynamic::is_failure(request, exchanged.outcome);
-        recorder.record(
-            request.stat,
-            &Sample {
-                outcome: exchanged.outcome,
-                service_time: done - sent,
-                response_time: done.saturating_duration_since(intended.min(sent)),
-                bytes_sent: exchanged.bytes_sent,
-                bytes_received: exchanged.bytes_received,
-                in_grace: ctx.stopped(),
-            },
-        );
+        let failed = dynamic::is_failure(request, exchanged.outcome);
+        ok &= checked && !failed;
+        let sample = Sample {
+            outcome: exchanged.outcome,
+            service_time: done - sent,
+            response_time: done.saturating_duration_since(start),
+            bytes_sent: exchanged.bytes_sent,
+            bytes_received: exchanged.bytes_received,
+            in_grace: ctx.stopped(),
+        };
+        recorder.record_judged(request.stat, &sample, failed);
     }
     IterationEnd::Completed { ok }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn overruns_add_up_to_missed_starts() {
+        // 10 ms interval; every iteration takes 25 ms: 15 ms behind each time, so three
+        // iterations miss four and a half starts: 4 whole ones.
+        let origin = Instant::now();
+        let ms = Duration::from_millis;
+        let horizon = origin + ms(10_000);
+        let mut pacing = Pacing::default();
+        let mut planned = origin;
+        let mut missed = Vec::new();
+        for _ in 0..3 {
+            let end = planned + ms(25);
+            missed.push(pacing.held(planned, ms(10), end, horizon));
+            planned = end;
+        }
+        assert_eq!(missed, [1, 2, 1]);
+        assert_eq!(pacing.behind, ms(45));
+        // On time, nothing more; past the horizon, only the part before it counts.
+        assert_eq!(pacing.held(planned, ms(10), planned + ms(10), horizon), 0);
+        let late = horizon - ms(12);
+        assert_eq!(pacing.held(late, ms(10), horizon + ms(50), horizon), 0);
+        assert_eq!(pacing.behind, ms(47));
+    }
 }

@@ -10,14 +10,18 @@ use std::time::Duration;
 use klavier_plan::{segment, Load, Plan};
 use klavier_stats::Snapshot;
 use tokio::sync::mpsc::UnboundedSender;
+use tokio::sync::oneshot;
 use tokio::task::{JoinSet, LocalSet};
 use tokio::time::{interval_at, MissedTickBehavior};
 use tokio_util::sync::CancellationToken;
 
+use super::closed::run_user;
+use super::context::Context;
 use super::cpu::CpuMeter;
 use super::open;
 use super::schedule::Schedule;
-use super::vu::{run_user, Context, Vu};
+use super::timer::Timer;
+use super::vu::Vu;
 use crate::http::{Client, Connector};
 
 /// What a worker tells the aggregator.
@@ -27,8 +31,12 @@ pub struct Report {
     pub worker: usize,
     /// The second of the run this report closes (1 = the first second).
     pub second: u64,
-    /// What was recorded since the previous report.
+    /// What was recorded since the previous report (after the warm-up).
     pub snapshot: Snapshot,
+    /// What was recorded since the previous report during the warm-up.
+    pub warmup: Snapshot,
+    /// Messages of user tasks that panicked since the previous report.
+    pub panics: Vec<String>,
     /// Users of this worker running (closed) or busy (open) at the time of the report.
     pub active_users: u32,
     /// Arrivals of this worker waiting for a free user at the time of the report.
@@ -53,8 +61,6 @@ pub struct Setup {
     pub connector: Arc<Connector>,
     /// The run's seed.
     pub seed: u64,
-    /// The run's instants.
-    pub schedule: Schedule,
     /// No new requests once cancelled.
     pub stop: CancellationToken,
     /// In-flight requests cut off once cancelled.
@@ -63,8 +69,13 @@ pub struct Setup {
     pub reports: UnboundedSender<Report>,
 }
 
-/// Starts the worker thread.
-pub fn spawn(setup: Setup) -> std::io::Result<JoinHandle<()>> {
+/// Starts the worker thread. It prepares (the open model connects its initial pool),
+/// says so on `ready`, and starts its users once `schedule` fixes the run's start.
+pub fn spawn(
+    setup: Setup,
+    ready: std::sync::mpsc::Sender<()>,
+    schedule: oneshot::Receiver<Schedule>,
+) -> std::io::Result<JoinHandle<()>> {
     std::thread::Builder::new()
         .name(format!("klavier-worker-{}", setup.index))
         .spawn(move || {
@@ -72,19 +83,40 @@ pub fn spawn(setup: Setup) -> std::io::Result<JoinHandle<()>> {
                 .enable_all()
                 .build()
                 .expect("a current-thread runtime builds (no I/O driver limits reached)");
-            LocalSet::new().block_on(&runtime, work(setup));
+            LocalSet::new().block_on(&runtime, async move {
+                let initial = prepare(&setup).await;
+                // The run's start waits for every worker to be ready.
+                let _ = ready.send(());
+                drop(ready);
+                if let Ok(schedule) = schedule.await {
+                    work(setup, schedule, initial).await;
+                }
+            });
         })
 }
 
-async fn work(setup: Setup) {
+/// This worker's `n`-th open-model user: global id `index + n·shares`.
+fn pool_user(setup: &Setup, n: u32) -> Vu<Client> {
+    let id = setup.index as u32 + n * setup.shares as u32;
+    Vu::new(id, setup.seed, Client::new(setup.connector.clone()))
+}
+
+/// The open model's initial pool, connected; nothing for the closed model.
+async fn prepare(setup: &Setup) -> Vec<Vu<Client>> {
+    let n = open::initial_pool(&setup.plan.load, setup.index as u32, setup.shares as u32);
+    open::preconnect((0..n).map(|n| pool_user(setup, n)).collect()).await
+}
+
+async fn work(setup: Setup, schedule: Schedule, initial: Vec<Vu<Client>>) {
     let ctx = Rc::new(
         Context::new(
             setup.plan.clone(),
-            setup.schedule.clone(),
+            schedule,
             setup.stop.clone(),
             setup.abort.clone(),
         )
-        .with_session(setup.session.clone()),
+        .with_session(setup.session.clone())
+        .with_timer(Timer::precise()),
     );
     let (index, shares) = (setup.index as u32, setup.shares as u32);
     let mut tasks = JoinSet::new();
@@ -97,12 +129,11 @@ async fn work(setup: Setup) {
             }
         }
         Load::Open { .. } => {
-            let connector = setup.connector.clone();
-            let seed = setup.seed;
-            // This worker's n-th pool user has the global id index + n·shares.
+            let (connector, seed) = (setup.connector.clone(), setup.seed);
             let make_user =
                 move |n: u32| Vu::new(index + n * shares, seed, Client::new(connector.clone()));
-            let arrivals = open::run_arrivals(ctx.clone(), index, shares, seed, make_user);
+            let arrivals =
+                open::run_arrivals(ctx.clone(), (index, shares), seed, make_user, initial);
             tasks.spawn_local(arrivals);
         }
     }
@@ -122,10 +153,10 @@ async fn report_until_done(setup: &Setup, ctx: &Context, mut tasks: JoinSet<()>)
                 last_second = ctx.schedule.second_of(tick);
                 send(setup, ctx, last_second, cpu.share(), false);
             }
-            joined = tasks.join_next() => {
-                if joined.is_none() {
-                    break;
-                }
+            joined = tasks.join_next() => match joined {
+                None => break,
+                Some(Err(error)) => ctx.note_task_end(error),
+                Some(Ok(())) => {}
             }
         }
     }
@@ -134,12 +165,16 @@ async fn report_until_done(setup: &Setup, ctx: &Context, mut tasks: JoinSet<()>)
 
 fn send(setup: &Setup, ctx: &Context, second: u64, cpu: Option<f64>, done: bool) {
     let snapshot = ctx.recorder.borrow_mut().take_snapshot();
+    let warmup = ctx.warmup.borrow_mut().take_snapshot();
+    let panics = ctx.panics.take();
     // The aggregator only goes away once every worker is done, so a failed send
     // means the run is being torn down and the numbers have nowhere to go.
     let _ = setup.reports.send(Report {
         worker: setup.index,
         second,
         snapshot,
+        warmup,
+        panics,
         active_users: ctx.active.get(),
         waiting: ctx.waiting.get(),
         cpu,

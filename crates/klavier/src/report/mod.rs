@@ -5,6 +5,7 @@
 //! ended or from a result file read back later.
 
 mod checks;
+mod failed;
 mod json;
 mod shape;
 mod table;
@@ -56,7 +57,7 @@ pub(crate) fn fixture() -> klavier_stats::Summary {
         timeseries.push(TimePoint::from_interval(second, 20, 0, &delta));
         total += &delta;
     }
-    recorder.record_interrupted(2);
+    recorder.record_interrupted(2, Duration::from_millis(5));
     recorder.record_iteration_cut(1);
     total += &recorder.take_snapshot();
 
@@ -72,6 +73,8 @@ pub(crate) fn fixture() -> klavier_stats::Summary {
         klavier_version: "0.1.0".into(),
         open_model: false,
         worker_cpu_peak: None,
+        warmup: Duration::ZERO,
+        panics: Vec::new(),
     };
     let layout = Layout {
         requests: vec![

@@ -7,6 +7,7 @@
 
 use std::io::{self, Write};
 
+use super::failed;
 use super::shape;
 use super::table::Table;
 use super::units::{byte_size, micros, percent, rate, seconds};
@@ -18,8 +19,11 @@ use klavier_stats::{
 /// Names longer than this are shortened with an ellipsis so tables stay readable.
 const MAX_NAME: usize = 48;
 
+/// One section of the summary.
+type Section<W> = fn(&Summary, &mut W) -> io::Result<()>;
+
 /// Writes the human-readable summary of a run.
-pub fn write_text(summary: &Summary, out: &mut impl Write) -> io::Result<()> {
+pub fn write_text<W: Write>(summary: &Summary, out: &mut W) -> io::Result<()> {
     write_header(summary, out)?;
     writeln!(out)?;
     write!(
@@ -32,6 +36,12 @@ pub fn write_text(summary: &Summary, out: &mut impl Write) -> io::Result<()> {
         writeln!(out)?;
         let service = request_table(summary, "Service time", |r| &r.service_time);
         write!(out, "{service}")?;
+    }
+    if summary.totals.failed_time.count > 0 {
+        // Every failure is timed too, apart: a server that fails fast or times out
+        // must not make the figures above look better.
+        writeln!(out)?;
+        write!(out, "{}", failed::failed_table(summary))?;
     }
     if !summary.scenarios.is_empty() {
         writeln!(out)?;
@@ -47,9 +57,16 @@ pub fn write_text(summary: &Summary, out: &mut impl Write) -> io::Result<()> {
         writeln!(out)?;
         section(summary, out)?;
     }
-    if summary.arrivals.is_some() {
-        writeln!(out)?;
-        shape::write_arrivals(summary, out)?;
+    let optional: [(bool, Section<W>); 3] = [
+        (summary.arrivals.is_some(), shape::write_arrivals),
+        (summary.pacing.is_some(), shape::write_pacing),
+        (summary.warmup.is_some(), shape::write_warmup),
+    ];
+    for (present, section) in optional {
+        if present {
+            writeln!(out)?;
+            section(summary, out)?;
+        }
     }
     if super::checks::has_checks(summary) {
         writeln!(out)?;
@@ -68,9 +85,15 @@ fn write_header(s: &Summary, out: &mut impl Write) -> io::Result<()> {
     writeln!(out, "Klavier {} · {}", s.klavier_version, s.profile)?;
     writeln!(out, "  target     {}", s.target)?;
     writeln!(out, "  started    {}", s.started_at)?;
+    let warmup = s.warmup.as_ref().map_or(String::new(), |w| {
+        format!(
+            " (the first {} a warm-up, shown apart)",
+            seconds(w.duration_seconds)
+        )
+    });
     writeln!(
         out,
-        "  duration   {:.2}s of {} planned, {stop}",
+        "  duration   {:.2}s of {} planned, {stop}{warmup}",
         s.duration_seconds,
         seconds(s.planned_duration_seconds)
     )?;
@@ -84,22 +107,25 @@ fn write_header(s: &Summary, out: &mut impl Write) -> io::Result<()> {
     }
     writeln!(out, "  seed       {}", s.seed)?;
     let t = &s.totals;
+    let measured = s.duration_seconds - s.warmup.as_ref().map_or(0.0, |w| w.duration_seconds);
+    let dropped = s.arrivals.as_ref().map_or(0, |a| a.dropped);
     writeln!(
         out,
-        "  requests   {} in {:.2}s, {}, {} failed",
+        "  requests   {} in {:.2}s, {}, {} failed{}",
         t.count,
-        s.duration_seconds,
+        measured,
         rate(t.rate_per_second),
-        failures(t.failures, t.count)
+        failures(s.failures.count.max(t.failures), t.count + dropped),
+        failed::failure_kinds(s)
     )
 }
 
-const LATENCY_HEADERS: [&str; 9] = [
+pub(super) const LATENCY_HEADERS: [&str; 9] = [
     "mean", "stddev", "min", "p50", "p90", "p95", "p99", "p99.9", "max",
 ];
 
 /// The latency cells of a row; dashes when nothing was timed.
-fn latency_cells(l: &LatencyStats, timed: bool) -> Vec<String> {
+pub(super) fn latency_cells(l: &LatencyStats, timed: bool) -> Vec<String> {
     if !timed {
         return vec!["-".to_owned(); LATENCY_HEADERS.len()];
     }
@@ -128,7 +154,7 @@ fn request_table(s: &Summary, title: &str, latency: fn(&RequestSummary) -> &Late
             r.count.to_string(),
             rate(r.rate_per_second),
         ];
-        let timed = r.count > r.errors.values().sum::<u64>();
+        let timed = latency(r).count > 0;
         cells.extend(latency_cells(latency(r), timed));
         cells.push(failures(r.failures, r.count));
         cells
@@ -157,6 +183,7 @@ fn scenario_table(s: &Summary) -> Table {
             cut_iterations,
             rate_per_second,
             iteration_time,
+            failed_iteration_time,
         } = sc;
         let mut cells = vec![
             shorten(name),
@@ -164,10 +191,22 @@ fn scenario_table(s: &Summary) -> Table {
             iterations.to_string(),
             rate(*rate_per_second),
         ];
-        cells.extend(latency_cells(iteration_time, *iterations > 0));
+        cells.extend(latency_cells(iteration_time, iteration_time.count > 0));
         cells.push(failures(*failed_iterations, *iterations));
         cells.push(cut_iterations.to_string());
         table.push(cells);
+        if failed_iteration_time.count > 0 {
+            // The failed iterations, timed apart like failed requests.
+            let mut cells = vec![
+                "  failed".to_owned(),
+                String::new(),
+                failed_iterations.to_string(),
+                String::new(),
+            ];
+            cells.extend(latency_cells(failed_iteration_time, true));
+            cells.extend([String::new(), String::new()]);
+            table.push(cells);
+        }
     }
     table
 }
@@ -258,6 +297,7 @@ fn write_transfer<W: Write>(s: &Summary, out: &mut W) -> io::Result<()> {
 fn write_graceful_stop<W: Write>(s: &Summary, out: &mut W) -> io::Result<()> {
     let cut: u64 = s.scenarios.iter().map(|sc| sc.cut_iterations).sum();
     let mut table = Table::new(&["Graceful stop", "", ""]).note_column();
+    let interrupted = failed::interrupted_note(&s.totals);
     let rows = [
         (
             "completed during it",
@@ -267,7 +307,7 @@ fn write_graceful_stop<W: Write>(s: &Summary, out: &mut W) -> io::Result<()> {
         (
             "interrupted at its end",
             s.totals.interrupted,
-            "requests, neither completed nor failed",
+            interrupted.as_str(),
         ),
         ("iterations cut short", cut, "not counted as iterations"),
     ];
@@ -278,7 +318,7 @@ fn write_graceful_stop<W: Write>(s: &Summary, out: &mut W) -> io::Result<()> {
 }
 
 /// `0`, or the count with its share of the total.
-fn failures(failed: u64, total: u64) -> String {
+pub(super) fn failures(failed: u64, total: u64) -> String {
     if failed == 0 {
         "0".to_owned()
     } else {
@@ -286,7 +326,7 @@ fn failures(failed: u64, total: u64) -> String {
     }
 }
 
-fn shorten(name: &str) -> String {
+pub(super) fn shorten(name: &str) -> String {
     if name.chars().count() <= MAX_NAME {
         return name.to_owned();
     }
@@ -326,7 +366,13 @@ mod tests {
         assert!(text.contains("  duration   10.00s of 10s planned, completed\n"));
         assert!(text.contains("  users      20 (closed model)\n"));
         assert!(text.contains("  seed       42\n"));
-        assert!(text.contains("  requests   2000 in 10.00s, 200/s, 7 (0.35%) failed\n"));
+        assert!(
+            text.contains(
+                "  requests   2000 in 10.00s, 200/s, 7 (0.35%) failed: 5 HTTP error status, \
+                 1 connection refused, 1 request timed out\n"
+            ),
+            "{text}"
+        );
     }
 
     #[test]
@@ -442,11 +488,12 @@ mod tests {
             grace,
             [
                 "  completed during it     5  requests, counted above",
-                "  interrupted at its end  1  requests, neither completed nor failed",
+                "  interrupted at its end  1  requests, neither completed nor failed; in flight p50 5.00ms, max 5.00ms",
                 "  iterations cut short    1  not counted as iterations",
             ]
         );
         assert!(text.contains("Latency is response time"));
+        assert!(text.contains("Every request sent is timed"));
         assert!(!text.contains('\u{1b}'), "no colour escapes");
     }
 

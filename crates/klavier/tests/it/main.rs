@@ -5,6 +5,7 @@
 
 mod conformance;
 mod demo;
+mod dispatch;
 mod failures;
 mod hostile;
 mod journey;

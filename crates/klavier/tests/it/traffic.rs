@@ -103,9 +103,11 @@ fn staged_users_follow_the_stages() {
         .iter()
         .map(|p| uint(p, "users"))
         .collect();
-    // Sampled at the end of seconds 1, 2, 3: the level is 4, 4, then 0.
+    // Sampled at the end of seconds 1, 2, 3: the level is 4, 4, then 0. The end of
+    // second 2 is also the instant the ramp-down starts and user 3 leaves: a timer
+    // precise to the microsecond may have it gone by the time the sample is taken.
     assert!(users.len() >= 3, "{users:?}");
-    assert!(users[0] >= 3 && users[1] == 4, "{users:?}");
+    assert!(users[0] >= 3 && users[1] >= 3, "{users:?}");
     assert!(users[2] <= 1, "{users:?}");
     assert_eq!(
         run.result["duration_seconds"], 3.0,

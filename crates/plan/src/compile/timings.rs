@@ -53,7 +53,9 @@ pub(super) fn compile(
         Some(text) => human(text, "timings.graceful_stop", cx),
         None => Some(DEFAULT_GRACEFUL_STOP),
     };
+    let warmup = warmup(profile, overrides, duration, cx);
     Some(Timings {
+        warmup: warmup?,
         duration: duration?,
         min_scenario_interval: min_scenario_interval?,
         min_request_interval: min_request_interval?,
@@ -105,6 +107,41 @@ fn duration(
         }
         None => in_file,
     }
+}
+
+/// `[timings] warmup` (`--warmup` wins): zero by default, shorter than the duration.
+fn warmup(
+    profile: &TimingsProfile,
+    overrides: &Overrides,
+    duration: Option<Duration>,
+    cx: &mut Context<'_>,
+) -> Option<Duration> {
+    let warmup = match (overrides.warmup, &profile.warmup) {
+        (Some(warmup), _) => warmup,
+        (None, Some(text)) => human(text, "timings.warmup", cx)?,
+        (None, None) => return Some(Duration::ZERO),
+    };
+    let Some(duration) = duration else {
+        return Some(warmup); // the duration's own error is reported
+    };
+    if warmup.is_zero() || warmup < duration {
+        return Some(warmup);
+    }
+    let message = format!(
+        "the warm-up ({}) must be shorter than the duration ({}): nothing would be measured",
+        humantime::format_duration(warmup),
+        humantime::format_duration(duration)
+    );
+    match (&overrides.warmup, &profile.warmup) {
+        (Some(_), _) => {
+            cx.cli_error("--warmup", &message);
+        }
+        (None, Some(text)) => {
+            cx.error(text.span(), "timings.warmup", &message);
+        }
+        (None, None) => {}
+    }
+    None
 }
 
 fn positive_duration(

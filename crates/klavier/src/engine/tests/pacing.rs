@@ -149,3 +149,64 @@ impl Transport for NeverSends {
         std::future::pending().await
     }
 }
+
+#[tokio::test(start_paused = true)]
+async fn pacing_follows_the_schedule_not_the_wake_up() {
+    // Every timer fires 2 ms late (tokio's paused clock ticks in milliseconds too).
+    // Planned from the wake-up, a 10 ms interval would make 12 ms and 834 starts in 10 s;
+    // planned from the schedule it makes 1,000, each 2 ms after its slot, 10 ms apart.
+    let plan = plan(
+        "test_duration_seconds = 10\nmin_scenario_interval_ms = 10",
+        1,
+        ONE_REQUEST,
+    );
+    let mut options = Options::new(fixed(Duration::from_millis(1)), 1);
+    options.late = Duration::from_millis(2);
+    let run = simulate_opts(plan, options).await;
+    let starts: Vec<u64> = run.sent.iter().map(|s| s.at_us).collect();
+    assert_eq!(starts.len(), 1000);
+    assert_eq!(starts[1], 12_000);
+    // The first start is at once (nothing to wait for), every later one 2 ms late.
+    let gaps: Vec<u64> = starts.windows(2).skip(1).map(|w| w[1] - w[0]).collect();
+    assert!(gaps.iter().all(|&gap| gap == 10_000), "{:?}", &gaps[..10]);
+    assert_eq!(run.total.pacing().planned(), 1000);
+    assert_eq!(run.total.pacing().missed(), 0);
+    // The lateness is reported, apart.
+    assert!(run
+        .total
+        .arrivals()
+        .lag()
+        .equivalent(run.total.arrivals().lag().max(), 2_000));
+}
+
+#[tokio::test(start_paused = true)]
+async fn request_pacing_follows_the_schedule_too() {
+    let scenario = "[scenarios.a]\n[[scenarios.a.requests]]\npath = \"/1\"\n\
+                    [[scenarios.a.requests]]\npath = \"/2\"\n[[scenarios.a.requests]]\npath = \"/3\"\n";
+    let timings =
+        "test_duration_seconds = 1\nmin_scenario_interval_ms = 100\nmin_request_interval_ms = 10";
+    let mut options = Options::new(fixed(Duration::from_millis(1)), 1);
+    options.late = Duration::from_millis(2);
+    let run = simulate_opts(plan(timings, 1, scenario), options).await;
+    let starts: Vec<u64> = run.sent.iter().map(|s| s.at_us).take(6).collect();
+    assert_eq!(starts, [0, 12_000, 22_000, 102_000, 112_000, 122_000]);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_slow_server_holding_users_back_is_counted_as_missed_starts() {
+    // A 10 ms interval plans 1,000 starts in 10 s; 25 ms responses allow 400. The 600
+    // the server prevented are missed, and the user ends 6 s behind its schedule.
+    let plan = plan(
+        "test_duration_seconds = 10\nmin_scenario_interval_ms = 10",
+        1,
+        ONE_REQUEST,
+    );
+    let run = simulate(plan, Duration::from_millis(25), 1).await;
+    let pacing = run.total.pacing();
+    assert_eq!(pacing.started(), 400);
+    assert_eq!(pacing.missed(), 600);
+    assert_eq!(pacing.planned(), 1000);
+    assert!(pacing
+        .user_lag()
+        .equivalent(pacing.user_lag().max(), 6_000_000));
+}

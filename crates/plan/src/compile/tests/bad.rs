@@ -72,6 +72,8 @@ fn cases() -> Vec<Case> {
             .says(r#"base URL "http://" has no host"#),
         case("a base URL with a query", format!("[target]\nbase_url = \"http://h/?k=v\"\n[timings]\ntest_duration_seconds = 5\n{SCENARIO}"), (2, 12), "target.base_url")
             .says("has a query or fragment"),
+        case("a warm-up as long as the run", format!("[target]\nbase_url = \"http://h\"\n[timings]\nduration = \"5s\"\nwarmup = \"5s\"\n{SCENARIO}"), (5, 10), "timings.warmup")
+            .says("the warm-up (5s) must be shorter than the duration (5s)"),
         case("no scenarios", BASE, (1, 1), "scenarios")
             .says("the profile has no scenarios")
             .helps("add a [scenarios.NAME] table"),

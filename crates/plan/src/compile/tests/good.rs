@@ -234,6 +234,25 @@ fn new_keys_compile_to_their_values() {
         Duration::from_millis(250)
     );
     assert_eq!(plan.timings.graceful_stop, Duration::ZERO);
+    assert_eq!(
+        plan.timings.warmup,
+        Duration::ZERO,
+        "no warm-up unless asked"
+    );
+}
+
+#[test]
+fn a_warmup_comes_from_the_profile_or_the_flag() {
+    let source = format!("[target]\nbase_url = \"http://h\"\n[timings]\nduration = \"1m\"\nwarmup = \"10s\"\n{SCENARIO}");
+    let plan = crate::compile(&source, "p.toml", &Overrides::default()).unwrap();
+    assert_eq!(plan.timings.warmup, Duration::from_secs(10));
+    let overrides = Overrides {
+        warmup: Some(Duration::from_secs(3)),
+        ..Overrides::default()
+    };
+    let plan = crate::compile(&source, "p.toml", &overrides).unwrap();
+    assert_eq!(plan.timings.warmup, Duration::from_secs(3), "--warmup wins");
+    assert!(plan.to_string().contains("warm-up"), "{plan}");
 }
 
 #[test]
