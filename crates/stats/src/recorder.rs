@@ -88,6 +88,14 @@ impl Recorder {
             .record_interrupted(in_flight);
     }
 
+    /// Adds the bytes a request of row `request` put on the wire without completing
+    /// (an interrupted one): the totals count every byte that crossed the wire.
+    pub fn record_wire(&mut self, request: usize, sent: u64, received: u64) {
+        self.current
+            .request_mut(request)
+            .record_wire(sent, received);
+    }
+
     /// Records a completed iteration of scenario row `scenario` that took
     /// `elapsed`; `ok` is false if any of its requests failed.
     pub fn record_iteration(&mut self, scenario: usize, elapsed: Duration, ok: bool) {

@@ -136,6 +136,11 @@ impl RequestStats {
         self.overflow += u64::from(record_latency(&mut self.interrupted_time, in_flight));
     }
 
+    pub(crate) fn record_wire(&mut self, sent: u64, received: u64) {
+        self.bytes_sent += sent;
+        self.bytes_received += received;
+    }
+
     /// Response time (intended start → last byte) of every successful response, in µs.
     pub fn response_time(&self) -> &Histogram<u64> {
         &self.response_time

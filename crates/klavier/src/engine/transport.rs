@@ -18,6 +18,12 @@ pub trait Transport {
         std::future::ready(())
     }
 
+    /// Gives up the exchange in flight (it was cut off from outside) and returns the
+    /// bytes it had sent and received. Transports that count nothing return zeros.
+    fn abandon(&mut self) -> (u64, u64) {
+        (0, 0)
+    }
+
     /// Sends `request`, keeping what `capture` asks for of the response in `captured`.
     /// Transports that cannot keep anything just send.
     fn send_keeping<'a>(
@@ -31,9 +37,15 @@ pub trait Transport {
     }
 }
 
-// `preconnect` keeps its default for now: `http::Client` connects on its first request.
-// A `Client::connect` (the connecting half of `send`) plugs in here when `http/` has one.
 impl Transport for Client {
+    fn preconnect(&mut self) -> impl Future<Output = ()> {
+        Client::preconnect(self)
+    }
+
+    fn abandon(&mut self) -> (u64, u64) {
+        Client::abandon(self)
+    }
+
     fn send(&mut self, request: &Request) -> impl Future<Output = Exchanged> {
         Client::send(self, request)
     }

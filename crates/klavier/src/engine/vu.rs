@@ -256,6 +256,8 @@ pub(super) async fn run_iteration<T: Transport>(
         let mut recorder = ctx.recorder_at(intended).borrow_mut();
         let Some(exchanged) = exchanged else {
             recorder.record_interrupted(request.stat, done.saturating_duration_since(start));
+            let (sent, received) = vu.transport.abandon();
+            recorder.record_wire(request.stat, sent, received);
             return IterationEnd::Aborted;
         };
         let checked = dynamic::take_in(

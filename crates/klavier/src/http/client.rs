@@ -91,6 +91,27 @@ impl Client {
         second
     }
 
+    /// Opens a connection to the base URL's origin ahead of the first request (the
+    /// open model's initial pool), so the first arrivals do not pay for it. A failure
+    /// is left for the first request to meet, count and classify.
+    pub async fn preconnect(&mut self) {
+        let origin = self.connector.base.clone();
+        if self
+            .slots
+            .iter()
+            .any(|s| s.origin == origin && s.connection.is_some())
+        {
+            return;
+        }
+        let deadline = Instant::now() + self.connector.timeout;
+        if let Ok(connection) = self.connector.connect(&origin, deadline).await {
+            self.slots.retain(|s| s.origin != origin);
+            self.slots.truncate(MAX_ORIGINS - 1);
+            let connection = Some(connection);
+            self.slots.insert(0, Slot { origin, connection });
+        }
+    }
+
     /// Drops the connection of an exchange that was cut off from outside (the
     /// graceful stop ran out) and returns the bytes it had sent and received.
     pub fn abandon(&mut self) -> (u64, u64) {

@@ -24,7 +24,8 @@ use super::tls::{self, TlsSetupError};
 pub struct Connector {
     tls: TlsConnector,
     pub(super) timeout: Duration,
-    base: Origin,
+    /// The base URL's origin.
+    pub(super) base: Origin,
 }
 
 impl Connector {

@@ -41,3 +41,32 @@ min_scenario_interval_ms = 200
     );
     assert!(tally(row, "errors").is_empty(), "{row}");
 }
+
+#[test]
+fn a_request_cut_off_by_the_graceful_stop_still_counts_the_bytes_it_sent() {
+    let server = FaultServer::start(Fault::Silent);
+    let ws = Workspace::new();
+    let profile = format!(
+        r#"[target]
+base_url = "{}"
+timeout = "30s"
+
+[scenarios.s]
+[[scenarios.s.requests]]
+path = "/never"
+
+[timings]
+test_duration_seconds = 1
+graceful_stop = "200ms"
+"#,
+        server.base_url()
+    );
+    let run = run_profile(&ws, &profile, &["--users", "2"]);
+    let row = request(&run.result, "GET /never");
+    assert_eq!(uint(row, "interrupted"), 2, "{row}");
+    assert!(
+        uint(row, "bytes_sent") > 2 * 40,
+        "each request head went out: {row}"
+    );
+    assert_eq!(uint(row, "bytes_received"), 0, "{row}");
+}
