@@ -6,6 +6,7 @@
 //! every rule is checked and *every* broken one reported, each pointing at the text that
 //! breaks it.
 
+mod client;
 mod correlation;
 mod headers;
 mod load;

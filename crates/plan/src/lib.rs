@@ -51,5 +51,8 @@ pub use dynamic::{Dynamic, SessionPlan};
 pub use error::{Diagnostic, ProfileError};
 pub use load::{Arrivals, Load, Ramp, Stage};
 pub use pick::ScenarioPicker;
-pub use plan::{Plan, Request, Scenario, Target, Timings, Weight, WrittenNames};
+pub use plan::{
+    ClientOptions, Plan, Proxy, Request, Resolve, Scenario, Target, Timings, TlsVersion, Weight,
+    WrittenNames,
+};
 pub use think::Think;

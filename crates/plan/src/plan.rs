@@ -57,6 +57,108 @@ pub struct Target {
     pub insecure: bool,
     /// Extra PEM file of trusted CA certificates (resolved relative to the profile).
     pub ca_file: Option<PathBuf>,
+    /// How connections are made and used.
+    pub client: ClientOptions,
+}
+
+/// How users connect and what their client does beyond sending a request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClientOptions {
+    /// The most time DNS, TCP and TLS together may take (within the request timeout).
+    pub connect_timeout: Duration,
+    /// False: a new connection for every request (to load a server's accept path).
+    pub keep_alive: bool,
+    /// Whether `Accept-Encoding` is sent by default (then bodies kept for checks are
+    /// decoded).
+    pub compression: bool,
+    /// PEM certificate chain and private key for mutual TLS.
+    pub client_cert: Option<(PathBuf, PathBuf)>,
+    /// The TLS name to send and verify instead of the URL's host.
+    pub server_name: Option<String>,
+    /// The oldest TLS version accepted.
+    pub min_tls_version: TlsVersion,
+    /// Fixed addresses for `host:port` pairs, as curl's `--resolve`.
+    pub resolve: Vec<Resolve>,
+    /// The HTTP proxy of the profile (`None`: the environment's, if any).
+    pub proxy: Option<Proxy>,
+    /// The most header lines a response head may have.
+    pub max_response_headers: usize,
+    /// The largest body kept for checks and extractions (decoded); larger ones fail
+    /// as `body_too_large`. Bodies nobody reads are drained, never kept.
+    pub max_body: usize,
+}
+
+/// A TLS protocol version.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum TlsVersion {
+    /// TLS 1.2.
+    Tls12,
+    /// TLS 1.3.
+    Tls13,
+}
+
+/// One `[target] resolve` entry: connections to `host:port` go to `address`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Resolve {
+    /// Lowercase host name (an IPv6 literal without brackets).
+    pub host: String,
+    /// The port it applies to.
+    pub port: u16,
+    /// Where to connect instead.
+    pub address: std::net::SocketAddr,
+}
+
+/// An HTTP proxy: plain requests are sent to it in absolute form, `https` ones through
+/// a `CONNECT` tunnel.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Proxy {
+    /// Host (an IPv6 literal without brackets).
+    pub host: String,
+    /// Port.
+    pub port: u16,
+    /// `Proxy-Authorization` for the URL's `user:password` (Basic); never printed.
+    pub authorization: Option<http::HeaderValue>,
+    /// Hosts not to proxy (`NO_PROXY` rules: a name matches itself and its subdomains;
+    /// `*` matches every host).
+    pub no_proxy: Vec<String>,
+}
+
+impl Proxy {
+    /// The proxy as shown to people: `http://host:port`, with `user:***@` when it has
+    /// credentials.
+    pub fn display(&self) -> String {
+        let host = if self.host.contains(':') {
+            format!("[{}]", self.host)
+        } else {
+            self.host.clone()
+        };
+        let credentials = if self.authorization.is_some() {
+            "***@"
+        } else {
+            ""
+        };
+        format!("http://{credentials}{host}:{}", self.port)
+    }
+
+    /// Whether requests to `host` go through this proxy.
+    pub fn applies_to(&self, host: &str) -> bool {
+        let host = host.trim_start_matches('[').trim_end_matches(']');
+        !self.no_proxy.iter().any(|rule| {
+            rule == "*"
+                || host.eq_ignore_ascii_case(rule)
+                || (host.len() > rule.len()
+                    && host.to_ascii_lowercase().ends_with(&format!(".{rule}")))
+        })
+    }
+}
+
+impl std::fmt::Debug for Proxy {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Proxy")
+            .field("url", &self.display())
+            .field("no_proxy", &self.no_proxy)
+            .finish()
+    }
 }
 
 /// Timing rules of a run.
@@ -124,6 +226,10 @@ pub struct Request {
     pub written_names: WrittenNames,
     /// Request body (empty when none).
     pub body: Bytes,
+    /// The most redirects followed for this request (0: a 3xx is the result).
+    pub redirects: u32,
+    /// From the start of sending to the last byte of the response, connecting included.
+    pub timeout: Duration,
     /// Templates, checks and extractions; `None` for a request sent exactly as prebuilt.
     pub dynamic: Option<Arc<Dynamic>>,
 }

@@ -52,6 +52,19 @@ pub(crate) struct TargetProfile {
     pub ca_file: Option<Spanned<String>>,
     pub http: Option<Spanned<String>>,
     pub cookies: Option<Spanned<bool>>,
+    pub redirects: Option<Spanned<i64>>,
+    pub compression: Option<Spanned<bool>>,
+    pub client_cert: Option<Spanned<String>>,
+    pub client_key: Option<Spanned<String>>,
+    pub server_name: Option<Spanned<String>>,
+    pub min_tls_version: Option<Spanned<String>>,
+    pub connect_timeout: Option<Spanned<DurationText>>,
+    pub keep_alive: Option<Spanned<bool>>,
+    /// `"host:port" = "ip:port"`, as curl's `--resolve`.
+    pub resolve: Option<IndexMap<String, Spanned<String>>>,
+    pub proxy: Option<Spanned<String>>,
+    pub max_response_headers: Option<Spanned<i64>>,
+    pub max_body: Option<Spanned<String>>,
 }
 
 /// `[load]`.
@@ -117,6 +130,8 @@ pub(crate) struct RequestProfile {
     pub form: Option<IndexMap<String, Value>>,
     pub extract: Option<BTreeMap<String, ExtractProfile>>,
     pub expect: Option<ExpectProfile>,
+    pub redirects: Option<Spanned<i64>>,
+    pub timeout: Option<Spanned<DurationText>>,
 }
 
 /// A human-readable duration (`"30s"`, `"1m30s"`), kept as text: parsing it is

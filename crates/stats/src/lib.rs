@@ -50,6 +50,7 @@
 
 mod arrivals;
 mod checks;
+mod detail;
 mod histogram;
 mod pacing;
 mod recorder;
@@ -64,6 +65,7 @@ pub use hdrhistogram::Histogram;
 
 pub use arrivals::ArrivalStats;
 pub use checks::CheckStats;
+pub use detail::{Detail, Reason};
 pub use histogram::{
     clamp_us, decode_histogram, encode_histogram, merge_into, new_histogram, record_latency,
     recorded_values, HistogramDecodeError, HIGHEST_US, LOWEST_US, SIGNIFICANT_DIGITS,

@@ -2,6 +2,7 @@
 
 use std::time::Duration;
 
+use crate::detail::Reason;
 use crate::sample::Sample;
 use crate::snapshot::Snapshot;
 
@@ -86,6 +87,23 @@ impl Recorder {
         self.current
             .request_mut(request)
             .record_interrupted(in_flight);
+    }
+
+    /// Records what an exchange of row `request` did besides its outcome: the reason
+    /// of its failure, the redirects it followed, whether it was retried.
+    pub fn record_detail(
+        &mut self,
+        request: usize,
+        reason: Option<Reason>,
+        redirects: u32,
+        retried: bool,
+    ) {
+        if reason.is_some() || redirects > 0 || retried {
+            self.current
+                .request_mut(request)
+                .detail_mut()
+                .record(reason, redirects, retried);
+        }
     }
 
     /// Adds the bytes a request of row `request` put on the wire without completing

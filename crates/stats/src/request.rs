@@ -7,6 +7,7 @@ use std::time::Duration;
 use hdrhistogram::Histogram;
 
 use crate::checks::CheckStats;
+use crate::detail::Detail;
 use crate::histogram::{merge_into, new_histogram, record_latency};
 use crate::sample::{is_success_status, FailureKind, Outcome, Sample};
 
@@ -91,6 +92,7 @@ pub struct RequestStats {
     in_grace: u64,
     overflow: u64,
     checks: CheckStats,
+    detail: Detail,
 }
 
 impl Default for RequestStats {
@@ -107,6 +109,7 @@ impl Default for RequestStats {
             in_grace: 0,
             overflow: 0,
             checks: CheckStats::default(),
+            detail: Detail::default(),
         }
     }
 }
@@ -134,6 +137,15 @@ impl RequestStats {
 
     pub(crate) fn record_interrupted(&mut self, in_flight: Duration) {
         self.overflow += u64::from(record_latency(&mut self.interrupted_time, in_flight));
+    }
+
+    /// Reasons, redirects and retries of the row's exchanges.
+    pub fn detail(&self) -> &Detail {
+        &self.detail
+    }
+
+    pub(crate) fn detail_mut(&mut self) -> &mut Detail {
+        &mut self.detail
     }
 
     pub(crate) fn record_wire(&mut self, sent: u64, received: u64) {
@@ -241,6 +253,7 @@ impl RequestStats {
         self.in_grace = 0;
         self.overflow = 0;
         self.checks.reset();
+        self.detail.reset();
     }
 }
 
@@ -261,5 +274,6 @@ impl AddAssign<&RequestStats> for RequestStats {
         self.in_grace += other.in_grace;
         self.overflow += other.overflow;
         self.checks += &other.checks;
+        self.detail += &other.detail;
     }
 }

@@ -30,13 +30,23 @@ pub enum FailureKind {
     MalformedResponse,
     /// The request's URL (as rendered) is not an absolute `http`/`https` URL with a host.
     InvalidUrl,
+    /// The response head had more header lines, or more bytes, than the limits allow.
+    HeadTooLarge,
+    /// A body kept for checks was larger than `max_body` (decoded).
+    BodyTooLarge,
+    /// A body kept for checks could not be decoded (its `Content-Encoding`).
+    ContentDecoding,
+    /// More redirects than allowed (a loop, or a chain longer than `redirects`).
+    TooManyRedirects,
+    /// The HTTP proxy refused to open a tunnel (or is not a proxy).
+    Proxy,
     /// Anything else.
     Other,
 }
 
 impl FailureKind {
     /// How many kinds there are: the length of per-kind counter arrays.
-    pub const COUNT: usize = 10;
+    pub const COUNT: usize = 15;
 
     /// Every kind, in declaration order; `ALL[k as usize] == k`.
     pub const ALL: [FailureKind; FailureKind::COUNT] = [
@@ -49,6 +59,11 @@ impl FailureKind {
         FailureKind::ConnectionClosed,
         FailureKind::MalformedResponse,
         FailureKind::InvalidUrl,
+        FailureKind::HeadTooLarge,
+        FailureKind::BodyTooLarge,
+        FailureKind::ContentDecoding,
+        FailureKind::TooManyRedirects,
+        FailureKind::Proxy,
         FailureKind::Other,
     ];
 
@@ -64,6 +79,11 @@ impl FailureKind {
             FailureKind::ConnectionClosed => "connection_closed",
             FailureKind::MalformedResponse => "malformed_response",
             FailureKind::InvalidUrl => "invalid_url",
+            FailureKind::HeadTooLarge => "head_too_large",
+            FailureKind::BodyTooLarge => "body_too_large",
+            FailureKind::ContentDecoding => "content_decoding",
+            FailureKind::TooManyRedirects => "too_many_redirects",
+            FailureKind::Proxy => "proxy",
             FailureKind::Other => "other",
         }
     }
@@ -80,6 +100,11 @@ impl FailureKind {
             FailureKind::ConnectionClosed => "connection closed before the response completed",
             FailureKind::MalformedResponse => "malformed HTTP response",
             FailureKind::InvalidUrl => "not an http(s) URL with a host",
+            FailureKind::HeadTooLarge => "response head beyond the limits",
+            FailureKind::BodyTooLarge => "kept body beyond max_body",
+            FailureKind::ContentDecoding => "body could not be decoded",
+            FailureKind::TooManyRedirects => "too many redirects",
+            FailureKind::Proxy => "the proxy refused the tunnel",
             FailureKind::Other => "other error",
         }
     }

@@ -12,7 +12,7 @@ mod closed;
 mod context;
 mod control;
 mod cpu;
-mod dynamic;
+mod exchange;
 mod open;
 mod schedule;
 mod seeds;

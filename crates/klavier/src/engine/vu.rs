@@ -10,11 +10,10 @@ use rand::{Rng, SeedableRng};
 use rand_xoshiro::Xoshiro256PlusPlus;
 use tokio::time::{sleep_until, Instant};
 
-use crate::http::Captured;
-use crate::session::{RenderError, Session};
+use crate::session::{self, Flight, RenderError, Session};
 
 use super::context::Context;
-use super::dynamic;
+use super::exchange::{self, Flown};
 use super::seeds::{stream, Domain};
 use super::transport::Transport;
 
@@ -222,9 +221,9 @@ pub(super) async fn run_iteration<T: Transport>(
             return IterationEnd::Cut;
         }
         let session = vu.session.as_mut().expect("begin started the session");
-        let prepared = match dynamic::prepare(session, &ctx.session, request, &mut vu.scratch) {
-            Ok(prepared) => prepared,
-            Err(dynamic::Skipped(why)) => {
+        let mut flight = match Flight::new(session, &ctx.session, request, &mut vu.scratch) {
+            Ok(flight) => flight,
+            Err(why) => {
                 // Never sent half-empty or malformed: counted apart, by reason.
                 let mut recorder = ctx.recorder_at(intended).borrow_mut();
                 match why {
@@ -235,8 +234,6 @@ pub(super) async fn run_iteration<T: Transport>(
                 continue;
             }
         };
-        let capture = dynamic::capture_for(request, session);
-        let mut captured = Captured::default();
         let sent = Instant::now();
         let cut_off = async {
             match cutoff {
@@ -244,36 +241,28 @@ pub(super) async fn run_iteration<T: Transport>(
                 None => std::future::pending().await,
             }
         };
-        let exchanged = tokio::select! {
+        let flown = tokio::select! {
             biased;
             _ = ctx.abort.cancelled() => None,
             _ = cut_off => None,
-            exchanged = vu.transport.send_keeping(&prepared, capture, &mut captured) => Some(exchanged),
+            flown = exchange::send(&mut vu.transport, &mut flight, session) => Some(flown),
         };
         // Whatever happened, it happened now: a failure is timed to this moment.
         let done = Instant::now();
         let start = intended.min(sent);
         let mut recorder = ctx.recorder_at(intended).borrow_mut();
-        let Some(exchanged) = exchanged else {
+        let Some(Flown { exchanged, hops }) = flown else {
             recorder.record_interrupted(request.stat, done.saturating_duration_since(start));
             let (sent, received) = vu.transport.abandon();
             recorder.record_wire(request.stat, sent, received);
             return IterationEnd::Aborted;
         };
-        let checked = dynamic::take_in(
-            session,
-            &ctx.session.renderer,
-            request,
-            &prepared,
-            exchanged.outcome,
-            &captured,
-            done - sent,
-            &mut recorder,
-        );
-        let failed = dynamic::is_failure(request, exchanged.outcome);
+        let outcome = exchanged.outcome;
+        let checked = flight.finish(session, &ctx.session, outcome, done - sent, &mut recorder);
+        let failed = session::is_failure(request, outcome);
         ok &= checked && !failed;
         let sample = Sample {
-            outcome: exchanged.outcome,
+            outcome,
             service_time: done - sent,
             response_time: done.saturating_duration_since(start),
             bytes_sent: exchanged.bytes_sent,
@@ -281,6 +270,7 @@ pub(super) async fn run_iteration<T: Transport>(
             in_grace: ctx.stopped(),
         };
         recorder.record_judged(request.stat, &sample, failed);
+        recorder.record_detail(request.stat, exchanged.reason, hops, exchanged.retried);
     }
     IterationEnd::Completed { ok }
 }

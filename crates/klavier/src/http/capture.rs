@@ -14,12 +14,14 @@ pub struct Capture {
     pub body: bool,
     /// `Set-Cookie` values.
     pub cookies: bool,
+    /// The `Location` of a redirect (3xx), to follow it.
+    pub location: bool,
 }
 
 impl Capture {
     /// Whether anything is kept at all.
     pub fn any(self) -> bool {
-        self.headers || self.body || self.cookies
+        self.headers || self.body || self.cookies || self.location
     }
 }
 
@@ -32,6 +34,8 @@ pub struct Captured {
     pub body: Bytes,
     /// `Set-Cookie` values.
     pub set_cookies: Vec<HeaderValue>,
+    /// The `Location` of a 3xx response.
+    pub location: Option<HeaderValue>,
 }
 
 impl Captured {

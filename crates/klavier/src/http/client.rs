@@ -7,11 +7,12 @@ use std::sync::Arc;
 
 use http::Method;
 use klavier_plan::Request;
-use klavier_stats::{FailureKind, Outcome};
+use klavier_stats::{FailureKind, Outcome, Reason};
 use tokio::time::{timeout_at, Instant};
 
 use super::capture::{Capture, Captured};
-use super::connector::Connector;
+use super::connector::{Connector, Phases};
+use super::failure::Failure;
 use super::h1::Connection;
 use super::origin::Origin;
 
@@ -30,6 +31,10 @@ pub struct Exchanged {
     /// The request was sent twice: first on a reused connection the server had
     /// already closed (no response byte came back), then on a fresh one.
     pub retried: bool,
+    /// Why it failed, where the kind alone is too coarse.
+    pub reason: Option<Reason>,
+    /// The connection phases, when a new connection was opened for it.
+    pub phases: Phases,
 }
 
 /// A user's connection to one origin (none while closed).
@@ -74,7 +79,7 @@ impl Client {
         req: &Request,
         mut keep: Option<(Capture, &mut Captured)>,
     ) -> Exchanged {
-        let deadline = Instant::now() + self.connector.timeout;
+        let deadline = Instant::now() + req.timeout;
         if let Err(kind) = self.bring_to_front(req) {
             return failed(kind);
         }
@@ -104,7 +109,7 @@ impl Client {
             return;
         }
         let deadline = Instant::now() + self.connector.timeout;
-        if let Ok(connection) = self.connector.connect(&origin, deadline).await {
+        if let Ok((connection, _phases)) = self.connector.connect(&origin, deadline).await {
             self.slots.retain(|s| s.origin != origin);
             self.slots.truncate(MAX_ORIGINS - 1);
             let connection = Some(connection);
@@ -163,13 +168,17 @@ async fn attempt(
         .connection
         .as_ref()
         .is_some_and(Connection::is_reusable);
+    let mut phases = Phases::default();
     if !reused {
         slot.connection = None;
         match connector.connect(&slot.origin, deadline).await {
-            Ok(connection) => slot.connection = Some(connection),
-            Err(kind) => {
+            Ok((connection, opened)) => {
+                slot.connection = Some(connection);
+                phases = opened;
+            }
+            Err(failure) => {
                 return Attempt {
-                    exchanged: failed(kind),
+                    exchanged: failed(failure),
                     stale_connection: false,
                 }
             }
@@ -179,15 +188,15 @@ async fn attempt(
     let host = &slot.origin.host_header;
     let result = timeout_at(deadline, connection.exchange(req, host, keep))
         .await
-        .unwrap_or(Err(FailureKind::Timeout));
+        .unwrap_or(Err(FailureKind::Timeout.into()));
     // What went over the wire, also when the exchange failed half-way.
     let wire = connection.wire();
-    let outcome = match result {
-        Ok(status) => Outcome::Status(status),
-        Err(kind) => {
+    let (outcome, reason) = match result {
+        Ok(status) => (Outcome::Status(status), None),
+        Err(failure) => {
             // The connection's state is unknown (a late response may still arrive): start afresh.
             slot.connection = None;
-            Outcome::Failed(kind)
+            (Outcome::Failed(failure.kind), failure.reason)
         }
     };
     let closed_unanswered = matches!(
@@ -200,17 +209,22 @@ async fn attempt(
             bytes_sent: wire.sent,
             bytes_received: wire.received,
             retried: false,
+            reason,
+            phases,
         },
         stale_connection: reused && closed_unanswered,
     }
 }
 
-fn failed(kind: FailureKind) -> Exchanged {
+fn failed(failure: impl Into<Failure>) -> Exchanged {
+    let failure = failure.into();
     Exchanged {
-        outcome: Outcome::Failed(kind),
+        outcome: Outcome::Failed(failure.kind),
         bytes_sent: 0,
         bytes_received: 0,
         retried: false,
+        reason: failure.reason,
+        phases: Phases::default(),
     }
 }
 

@@ -9,11 +9,14 @@
 use std::io::Write as _;
 
 use bytes::Bytes;
-use http::header::{CONTENT_LENGTH, HOST};
+use http::header::{CONNECTION, CONTENT_LENGTH, HOST};
 use http::{HeaderMap, HeaderName, HeaderValue, Method};
 use klavier_h1::{Decoder, Handler, Head, Limits};
 use klavier_plan::Request;
 use klavier_stats::FailureKind;
+
+use super::content::{self, Coding};
+use super::failure::Failure;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 
 use super::capture::{Capture, Captured};
@@ -59,12 +62,27 @@ pub struct Connection<S = Stream> {
     /// False once a response said the connection ends (or its framing requires it).
     reusable: bool,
     limits: Limits,
+    /// The largest body kept for checks (decoded).
+    max_body: usize,
+    /// Requests go to an HTTP proxy that forwards them.
+    forward: Option<Forward>,
+    /// False: `Connection: close` on every request, and no reuse.
+    keep_alive: bool,
     wire: Wire,
 }
 
+/// A connection to an HTTP proxy that forwards plain `http` requests: the request line
+/// carries the absolute URI, and the proxy's credentials go with every request.
+#[derive(Debug, Clone)]
+pub struct Forward {
+    /// `Proxy-Authorization`, if the proxy URL had credentials.
+    pub authorization: Option<HeaderValue>,
+}
+
 impl<S: Io> Connection<S> {
-    /// A fresh connection over `stream`.
-    pub fn new(stream: S) -> Self {
+    /// A fresh connection over `stream`, reading response heads within `limits` and
+    /// keeping bodies (for checks) up to `max_body` bytes.
+    pub fn new(stream: S, limits: Limits, max_body: usize) -> Self {
         Self {
             stream,
             read: vec![0; READ_BUFFER],
@@ -72,9 +90,23 @@ impl<S: Io> Connection<S> {
             end: 0,
             write: Vec::new(),
             reusable: true,
-            limits: Limits::default(),
+            limits,
+            max_body,
+            forward: None,
+            keep_alive: true,
             wire: Wire::default(),
         }
+    }
+
+    /// Sends requests through an HTTP proxy that forwards them.
+    pub fn set_forward(&mut self, forward: Option<Forward>) {
+        self.forward = forward;
+    }
+
+    /// With `false`, every request asks the server to close, and none reuses this.
+    pub fn set_keep_alive(&mut self, keep_alive: bool) {
+        self.keep_alive = keep_alive;
+        self.reusable &= keep_alive;
     }
 
     /// True if another request may be sent on this connection.
@@ -95,7 +127,7 @@ impl<S: Io> Connection<S> {
         req: &Request,
         host: &HeaderValue,
         keep: Option<(Capture, &mut Captured)>,
-    ) -> Result<u16, FailureKind> {
+    ) -> Result<u16, Failure> {
         self.wire = Wire::default();
         let head_request = req.method == Method::HEAD;
         if let Err(write_failed) = self.write_request(req, host).await {
@@ -108,20 +140,16 @@ impl<S: Io> Connection<S> {
             };
         }
         let result = self.read_response(head_request, keep).await;
-        if result.is_err() {
+        if result.is_err() || !self.keep_alive {
             self.reusable = false;
         }
         result
     }
 
-    async fn write_request(
-        &mut self,
-        req: &Request,
-        host: &HeaderValue,
-    ) -> Result<(), FailureKind> {
+    async fn write_request(&mut self, req: &Request, host: &HeaderValue) -> Result<(), Failure> {
         let mut out = std::mem::take(&mut self.write);
         out.clear();
-        write_head(&mut out, req, host);
+        write_head(&mut out, req, host, self.forward.as_ref(), self.keep_alive);
         let body = &req.body;
         let result = if body.len() <= COALESCE {
             out.extend_from_slice(body);
@@ -159,9 +187,9 @@ impl<S: Io> Connection<S> {
         &mut self,
         head_request: bool,
         keep: Option<(Capture, &mut Captured)>,
-    ) -> Result<u16, FailureKind> {
+    ) -> Result<u16, Failure> {
         let mut decoder = Decoder::new(head_request, self.limits);
-        let mut keeper = Keeper::new(keep);
+        let mut keeper = Keeper::new(keep, self.max_body);
         loop {
             if self.start < self.end {
                 let fed = &self.read[self.start..self.end];
@@ -183,15 +211,16 @@ impl<S: Io> Connection<S> {
         if !decoder.is_persistent() {
             self.reusable = false;
         }
-        keeper.finish();
-        decoder.status().ok_or(FailureKind::MalformedResponse)
+        let status = decoder.status().ok_or(FailureKind::MalformedResponse)?;
+        keeper.finish()?;
+        Ok(status)
     }
 
     /// Reads more bytes after the unconsumed ones, compacting or growing the buffer
     /// as needed; returns how many arrived (0 at the end of the stream). The decoder
     /// never waits for more than a head's worth of unconsumed bytes, so the buffer
     /// stays within twice that.
-    async fn fill(&mut self) -> Result<usize, FailureKind> {
+    async fn fill(&mut self) -> Result<usize, Failure> {
         if self.start == self.end {
             self.start = 0;
             self.end = 0;
@@ -203,7 +232,7 @@ impl<S: Io> Connection<S> {
             } else if self.read.len() < 2 * self.limits.max_head {
                 self.read.resize(self.read.len() * 2, 0);
             } else {
-                return Err(FailureKind::MalformedResponse);
+                return Err(FailureKind::MalformedResponse.into());
             }
         }
         let n = self
@@ -217,42 +246,91 @@ impl<S: Io> Connection<S> {
     }
 }
 
-/// What the decoder's output goes to: the kept head parts and, if asked, the body.
+/// What the decoder's output goes to: the kept head parts and, if asked, the body,
+/// up to `max_body` bytes (the rest is drained, and the exchange fails as
+/// `body_too_large`), decoded from its `Content-Encoding` at the end.
 struct Keeper<'a> {
     keep: Option<(Capture, &'a mut Captured)>,
     body: Option<Vec<u8>>,
+    max_body: usize,
+    overflowed: bool,
+    codings: Result<Vec<Coding>, content::DecodeError>,
 }
 
 impl<'a> Keeper<'a> {
-    fn new(keep: Option<(Capture, &'a mut Captured)>) -> Self {
+    fn new(keep: Option<(Capture, &'a mut Captured)>, max_body: usize) -> Self {
         let body = keep.as_ref().is_some_and(|(c, _)| c.body).then(Vec::new);
-        Self { keep, body }
+        Self {
+            keep,
+            body,
+            max_body,
+            overflowed: false,
+            codings: Ok(Vec::new()),
+        }
     }
 
-    fn finish(self) {
-        if let (Some((_, captured)), Some(body)) = (self.keep, self.body) {
-            captured.body = Bytes::from(body);
+    /// Hands the kept body over, decoded; fails if it was too large or not decodable.
+    fn finish(self) -> Result<(), Failure> {
+        let (Some((_, captured)), Some(body)) = (self.keep, self.body) else {
+            return Ok(());
+        };
+        if self.overflowed {
+            return Err(FailureKind::BodyTooLarge.into());
         }
+        let codings = self.codings.map_err(|e| failure::content_error(&e))?;
+        captured.body = if codings.is_empty() {
+            Bytes::from(body)
+        } else {
+            let decoded = content::decode(&codings, &body, self.max_body)
+                .map_err(|e| failure::content_error(&e))?;
+            Bytes::from(decoded)
+        };
+        Ok(())
     }
 }
 
 impl Handler for Keeper<'_> {
     fn head(&mut self, head: &Head<'_>) {
         if let Some((capture, captured)) = self.keep.as_mut() {
-            keep_head(*capture, captured, head.headers);
+            keep_head(*capture, captured, head);
+        }
+        if self.body.is_some() {
+            let mut encodings = head
+                .headers
+                .iter()
+                .filter(|h| h.name.eq_ignore_ascii_case("content-encoding"));
+            let mut codings = Vec::new();
+            self.codings = encodings
+                .try_for_each(|h| content::codings(h.value, &mut codings))
+                .map(|()| codings);
         }
     }
 
     fn body(&mut self, bytes: &[u8]) {
-        if let Some(body) = self.body.as_mut() {
-            body.extend_from_slice(bytes);
+        let Some(body) = self.body.as_mut().filter(|_| !self.overflowed) else {
+            return;
+        };
+        if body.len() + bytes.len() > self.max_body {
+            // Drained from here on, never held: the exchange fails at its end.
+            self.overflowed = true;
+            *body = Vec::new();
+            return;
         }
+        body.extend_from_slice(bytes);
     }
 }
 
 /// Keeps what `capture` asks for of a parsed head. Cookies alone (the default: every
 /// user has a jar) need only the `Set-Cookie` values, not a whole header map.
-fn keep_head(capture: Capture, captured: &mut Captured, headers: &[httparse::Header<'_>]) {
+/// A redirect's `Location` only when following, and only for a 3xx.
+fn keep_head(capture: Capture, captured: &mut Captured, head: &Head<'_>) {
+    let headers = head.headers;
+    if capture.location && (300..400).contains(&head.status) {
+        captured.location = headers
+            .iter()
+            .find(|h| h.name.eq_ignore_ascii_case("location"))
+            .and_then(|h| HeaderValue::from_bytes(h.value).ok());
+    }
     if capture.headers {
         captured.keep_head(capture, &header_map(headers));
     } else if capture.cookies {
@@ -279,19 +357,40 @@ fn header_map(headers: &[httparse::Header<'_>]) -> HeaderMap {
 
 /// Writes the request line and headers: `Host` first unless the request sets its own,
 /// then the request's headers in order with their names as the profile writes them,
-/// and a `Content-Length` when there is a body (or the method usually has one).
-pub fn write_head(out: &mut Vec<u8>, req: &Request, host: &HeaderValue) {
+/// and a `Content-Length` when there is a body (or the method usually has one). To a
+/// forwarding proxy the request line carries the absolute URI, with the proxy's
+/// credentials; without keep-alive, `Connection: close`.
+pub fn write_head(
+    out: &mut Vec<u8>,
+    req: &Request,
+    host: &HeaderValue,
+    forward: Option<&Forward>,
+    keep_alive: bool,
+) {
     out.extend_from_slice(req.method.as_str().as_bytes());
     out.push(b' ');
+    if forward.is_some() {
+        if let (Some(scheme), Some(authority)) = (req.uri.scheme_str(), req.uri.authority()) {
+            out.extend_from_slice(scheme.as_bytes());
+            out.extend_from_slice(b"://");
+            out.extend_from_slice(authority.as_str().as_bytes());
+        }
+    }
     let target = req.uri.path_and_query().map_or("/", |p| p.as_str());
     out.extend_from_slice(target.as_bytes());
     out.extend_from_slice(b" HTTP/1.1\r\n");
     if !req.headers.contains_key(HOST) {
         header_line(out, b"Host", host.as_bytes());
     }
+    if let Some(auth) = forward.and_then(|f| f.authorization.as_ref()) {
+        header_line(out, b"Proxy-Authorization", auth.as_bytes());
+    }
     for (name, value) in &req.headers {
         let written = req.written_names.get(name).unwrap_or(name.as_str());
         header_line(out, written.as_bytes(), value.as_bytes());
+    }
+    if !keep_alive && !req.headers.contains_key(CONNECTION) {
+        header_line(out, b"Connection", b"close");
     }
     let wants_length =
         !req.body.is_empty() || matches!(req.method, Method::POST | Method::PUT | Method::PATCH);

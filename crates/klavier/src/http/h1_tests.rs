@@ -11,8 +11,12 @@ use bytes::Bytes;
 use http::{HeaderMap, HeaderValue, Method, Uri};
 use klavier_plan::{Request, WrittenNames};
 use klavier_stats::FailureKind;
+
+use crate::http::failure::Failure;
 use proptest::prelude::*;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+
+use klavier_h1::Limits;
 
 use super::{Capture, Captured, Connection, Io};
 
@@ -87,12 +91,14 @@ fn request(method: Method) -> Request {
         headers: HeaderMap::new(),
         written_names: WrittenNames::default(),
         body: Bytes::new(),
+        redirects: 0,
+        timeout: std::time::Duration::from_secs(5),
         dynamic: None,
     }
 }
 
 /// What one exchange gave: status or failure, kept body, wire bytes, reusable.
-type Outcome = (Result<u16, FailureKind>, Vec<u8>, u64, bool);
+type Outcome = (Result<u16, Failure>, Vec<u8>, u64, bool);
 
 /// Runs exchanges on one connection over `wire` cut at `cuts`, keeping bodies.
 fn exchange(wire: &[u8], cuts: &[usize], exchanges: usize) -> Vec<Outcome> {
@@ -100,7 +106,7 @@ fn exchange(wire: &[u8], cuts: &[usize], exchanges: usize) -> Vec<Outcome> {
         .build()
         .expect("a runtime");
     runtime.block_on(async {
-        let mut connection = Connection::new(Script::new(wire, cuts));
+        let mut connection = Connection::new(Script::new(wire, cuts), Limits::default(), 1 << 20);
         let host = HeaderValue::from_static("127.0.0.1");
         let mut outcomes = Vec::new();
         for _ in 0..exchanges {
@@ -175,7 +181,7 @@ fn a_failed_exchange_still_counts_its_bytes() {
     let wire = b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nshort";
     let outcome = exchange(wire, &[3], 1);
     let expected = (
-        Err(FailureKind::ConnectionClosed),
+        Err(Failure::from(FailureKind::ConnectionClosed)),
         Vec::new(),
         wire.len() as u64,
         false,
@@ -190,7 +196,7 @@ fn a_head_response_leaves_the_connection_reusable() {
         .expect("a runtime");
     let wire = b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nHTTP/1.1 204 No Content\r\n\r\n";
     runtime.block_on(async {
-        let mut connection = Connection::new(Script::new(wire, &[]));
+        let mut connection = Connection::new(Script::new(wire, &[]), Limits::default(), 1 << 20);
         let host = HeaderValue::from_static("h");
         let head = connection
             .exchange(&request(Method::HEAD), &host, None)

@@ -7,6 +7,7 @@
 mod capture;
 mod client;
 mod connector;
+mod content;
 mod failure;
 mod h1;
 mod origin;
@@ -15,5 +16,5 @@ mod tls;
 
 pub use capture::{Capture, Captured};
 pub use client::{Client, Exchanged};
-pub use connector::Connector;
+pub use connector::{Connector, Phases};
 pub use tls::TlsSetupError;

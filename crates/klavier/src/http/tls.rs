@@ -1,13 +1,16 @@
 //! TLS client configuration: webpki roots plus an optional CA file, or no
-//! verification at all when the profile says `insecure = true`.
+//! verification at all when the profile says `insecure = true`; an optional client
+//! certificate (mutual TLS) and a minimum version. One configuration per run, so its
+//! session cache lets reconnecting users resume their TLS sessions.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use klavier_plan::{Target, TlsVersion};
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::crypto::{ring, CryptoProvider};
 use rustls::pki_types::pem::PemObject;
-use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
+use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName, UnixTime};
 use rustls::{ClientConfig, DigitallySignedStruct, RootCertStore, SignatureScheme};
 
 /// Why a TLS client configuration could not be built (bad `ca_file` and the like).
@@ -35,31 +38,80 @@ pub enum TlsSetupError {
         /// What rustls said.
         reason: String,
     },
+    /// The client certificate or key could not be read or used.
+    #[error("client certificate {path}: {reason}")]
+    ClientCert {
+        /// The certificate or key file.
+        path: PathBuf,
+        /// What went wrong.
+        reason: String,
+    },
     /// rustls refused the configuration.
     #[error("TLS configuration: {0}")]
     Config(#[from] rustls::Error),
 }
 
 /// Builds the client configuration for a target.
-pub fn client_config(
-    insecure: bool,
-    ca_file: Option<&Path>,
-) -> Result<Arc<ClientConfig>, TlsSetupError> {
+pub fn client_config(target: &Target) -> Result<Arc<ClientConfig>, TlsSetupError> {
     let provider = Arc::new(ring::default_provider());
-    let builder = ClientConfig::builder_with_provider(provider.clone())
-        .with_safe_default_protocol_versions()?;
-    let mut config = if insecure {
+    let versions: &[&rustls::SupportedProtocolVersion] = match target.client.min_tls_version {
+        TlsVersion::Tls12 => &[&rustls::version::TLS13, &rustls::version::TLS12],
+        TlsVersion::Tls13 => &[&rustls::version::TLS13],
+    };
+    let builder =
+        ClientConfig::builder_with_provider(provider.clone()).with_protocol_versions(versions)?;
+    let builder = if target.insecure {
         builder
             .dangerous()
             .with_custom_certificate_verifier(Arc::new(AcceptAnyCertificate(provider)))
-            .with_no_client_auth()
     } else {
-        builder
-            .with_root_certificates(root_store(ca_file)?)
-            .with_no_client_auth()
+        builder.with_root_certificates(root_store(target.ca_file.as_deref())?)
+    };
+    let mut config = match &target.client.client_cert {
+        None => builder.with_no_client_auth(),
+        Some((cert, key)) => {
+            let chain = read_client_chain(cert)?;
+            let key_der = read_client_key(key)?;
+            builder.with_client_auth_cert(chain, key_der).map_err(|e| {
+                TlsSetupError::ClientCert {
+                    path: key.clone(),
+                    reason: format!("the key does not fit the certificate: {e}"),
+                }
+            })?
+        }
     };
     config.alpn_protocols = vec![b"http/1.1".to_vec()];
     Ok(Arc::new(config))
+}
+
+fn read_client_chain(path: &Path) -> Result<Vec<CertificateDer<'static>>, TlsSetupError> {
+    let problem = |reason: String| TlsSetupError::ClientCert {
+        path: path.to_owned(),
+        reason,
+    };
+    let pem = std::fs::read(path).map_err(|e| problem(format!("cannot read it: {e}")))?;
+    let chain: Vec<_> = CertificateDer::pem_slice_iter(&pem)
+        .collect::<Result<_, _>>()
+        .map_err(|e| problem(e.to_string()))?;
+    if chain.is_empty() {
+        return Err(problem(
+            "no PEM certificate in it (expected -----BEGIN CERTIFICATE-----)".into(),
+        ));
+    }
+    Ok(chain)
+}
+
+fn read_client_key(path: &Path) -> Result<PrivateKeyDer<'static>, TlsSetupError> {
+    let problem = |reason: String| TlsSetupError::ClientCert {
+        path: path.to_owned(),
+        reason,
+    };
+    let pem = std::fs::read(path).map_err(|e| problem(format!("cannot read it: {e}")))?;
+    PrivateKeyDer::from_pem_slice(&pem).map_err(|e| {
+        problem(format!(
+            "no PEM private key in it (expected -----BEGIN PRIVATE KEY-----): {e}"
+        ))
+    })
 }
 
 fn root_store(ca_file: Option<&Path>) -> Result<RootCertStore, TlsSetupError> {

@@ -1,11 +1,14 @@
 //! One user's session: variables, feeder rows, rendering, extraction, checks and cookies.
 //!
 //! Knows nothing of scheduling or sockets. The engine asks it to start an iteration
-//! (drawing feeder rows), to prepare a request (render its templates, add cookies), and
-//! to take in a response (store cookies, extract variables, evaluate checks).
+//! (drawing feeder rows), then gives each request a [`Flight`]: rendered, cookies
+//! added, redirects followed hop by hop, and the final response taken in (cookies,
+//! extractions, checks).
 
 mod cookies;
 mod feed;
+mod flight;
+mod redirect;
 mod render;
 mod respond;
 mod vars;
@@ -26,6 +29,7 @@ use rand_xoshiro::Xoshiro256PlusPlus;
 
 pub use cookies::{CookieJar, Destination};
 pub use feed::{Exhausted, Feeds};
+pub use flight::{is_failure, Flight, Next};
 pub use render::{RenderError, Renderer};
 pub use respond::{check_count, evaluate, extract_one, forget, Response, Verdict};
 pub use vars::Vars;

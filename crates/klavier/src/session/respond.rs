@@ -132,3 +132,56 @@ pub fn extract_one(
         }
     }
 }
+
+/// Takes in the final response to `request`: extractions into the user's variables
+/// and checks (recorded, with any `expect.status` acceptance). Returns whether every
+/// check passed. Cookies are the flight's business, hop by hop.
+pub(super) fn take_in(
+    session: &mut super::Session,
+    renderer: &super::Renderer,
+    request: &klavier_plan::Request,
+    outcome: klavier_stats::Outcome,
+    captured: &crate::http::Captured,
+    latency: Duration,
+    recorder: &mut klavier_stats::Recorder,
+) -> bool {
+    let Some(dynamic) = request.dynamic.as_deref() else {
+        return true;
+    };
+    let klavier_stats::Outcome::Status(status) = outcome else {
+        // No response: nothing to check, and nothing extracted.
+        forget(&dynamic.extract, session.vars_mut());
+        return true;
+    };
+    if let Some(expect) = &dynamic.expect {
+        if expect.status.is_some() && status >= 400 && expect.accepts_status(status) {
+            recorder.record_accepted(request.stat, status);
+        }
+    }
+    let response = Response {
+        status,
+        headers: &captured.headers,
+        body: &captured.body,
+        latency,
+    };
+    // Expected values with templates are rendered for this user; one that cannot be
+    // (a variable is unset) keeps its template text, which fails its check.
+    let resolved = dynamic
+        .expect
+        .as_ref()
+        .filter(|e| !e.templates.is_empty())
+        .and_then(|e| e.resolve(|text| session.render_text(renderer, text)).ok());
+    let verdict = evaluate(
+        resolved.as_ref().or(dynamic.expect.as_ref()),
+        &dynamic.extract,
+        &response,
+        session.vars_mut(),
+    );
+    let failed: Vec<usize> = verdict
+        .failed
+        .iter()
+        .filter_map(|&i| dynamic.check_slots.get(i).copied())
+        .collect();
+    recorder.record_checks(request.stat, &failed);
+    failed.is_empty()
+}

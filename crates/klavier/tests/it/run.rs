@@ -245,6 +245,7 @@ min_scenario_interval_ms = 100
                     "Host",
                     "User-Agent",
                     "X-Team",
+                    "Accept-Encoding",
                     "Content-Type",
                     "Content-Length",
                 ];

@@ -4,12 +4,12 @@ use indexmap::IndexMap;
 
 use crate::document::{Spanned, Value};
 use bytes::Bytes;
-use http::header::{CONTENT_TYPE, USER_AGENT};
+use http::header::{ACCEPT_ENCODING, CONTENT_TYPE, USER_AGENT};
 use http::uri::PathAndQuery;
 use http::{HeaderValue, Method, Uri};
 
 use super::target::{origin_of, parse_http_url, CompiledTarget, Origin};
-use super::{headers, session, Context, Reported};
+use super::{client, headers, session, Context, Reported};
 use crate::locate::join;
 use crate::plan::Request;
 use crate::profile::RequestProfile;
@@ -39,12 +39,23 @@ pub(super) fn compile(
     let own = headers::compile(profile.headers.as_ref(), &join(field, "headers"), cx);
     let body = body(profile, field, cx);
     let name = name(profile.name.as_ref(), field, cx);
+    let redirects = client::redirects(
+        profile.redirects.as_ref(),
+        target.redirects,
+        &join(field, "redirects"),
+        cx,
+    );
+    let timeout = match &profile.timeout {
+        Some(written) => client::positive(written, &join(field, "timeout"), cx),
+        None => Ok(target.timeout),
+    };
     let dynamic = match target.origin.as_ref() {
         Some(origin) => session::dynamic(profile, field, origin, cx),
         None => Ok(None),
     };
     let (method, location, query, (body, content_type), name, dynamic) =
         (method?, location?, query?, body?, name.ok()?, dynamic.ok()?);
+    let (redirects, timeout) = (redirects.ok()?, timeout.ok()?);
     let templated_uri = dynamic
         .as_ref()
         .and_then(|d| d.template.as_ref())
@@ -65,7 +76,11 @@ pub(super) fn compile(
     let written_names = headers::written_names(
         &target.written_names,
         &own.written,
-        &[(USER_AGENT, "User-Agent"), (CONTENT_TYPE, "Content-Type")],
+        &[
+            (USER_AGENT, "User-Agent"),
+            (ACCEPT_ENCODING, "Accept-Encoding"),
+            (CONTENT_TYPE, "Content-Type"),
+        ],
     );
     if let Some(content_type) = content_type.filter(|_| !headers.contains_key(CONTENT_TYPE)) {
         headers.insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
@@ -78,6 +93,8 @@ pub(super) fn compile(
         headers,
         written_names,
         body,
+        redirects,
+        timeout,
         dynamic,
     })
 }

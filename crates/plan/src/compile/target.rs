@@ -3,11 +3,11 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use http::header::USER_AGENT;
+use http::header::{ACCEPT_ENCODING, USER_AGENT};
 use http::{HeaderMap, HeaderName, HeaderValue};
 use url::{Position, Url};
 
-use super::{headers, parse_duration, Context, Overrides, Reported};
+use super::{client, headers, parse_duration, Context, Overrides, Reported};
 use crate::document::Spanned;
 use crate::plan::Target;
 use crate::profile::TargetProfile;
@@ -27,6 +27,10 @@ pub(super) struct CompiledTarget {
     pub headers: HeaderMap,
     /// Their names as written.
     pub written_names: Vec<(HeaderName, Box<str>)>,
+    /// Redirects followed unless a request says otherwise.
+    pub redirects: u32,
+    /// The request timeout unless a request says otherwise.
+    pub timeout: Duration,
 }
 
 /// The parsed base URL.
@@ -43,6 +47,9 @@ pub(super) struct Origin {
     /// The base URL's path without its trailing slash (`""` or e.g. `/api`).
     pub prefix: String,
 }
+
+/// The `Accept-Encoding` sent unless the profile sets one or `compression = false`.
+pub const DEFAULT_ACCEPT_ENCODING: &str = "gzip, deflate, br, zstd";
 
 /// The `User-Agent` sent unless the profile sets one.
 pub const DEFAULT_USER_AGENT: &str = concat!("klavier/", env!("CARGO_PKG_VERSION"));
@@ -63,10 +70,23 @@ pub(super) fn compile(
     if !headers.contains_key(USER_AGENT) {
         headers.insert(USER_AGENT, HeaderValue::from_static(DEFAULT_USER_AGENT));
     }
+    let client = timeout.and_then(|timeout| client::compile(profile, timeout, cx).ok());
+    if client.as_ref().is_some_and(|c| c.compression) && !headers.contains_key(ACCEPT_ENCODING) {
+        headers.insert(
+            ACCEPT_ENCODING,
+            HeaderValue::from_static(DEFAULT_ACCEPT_ENCODING),
+        );
+    }
+    let redirects = client::redirects(
+        profile.redirects.as_ref(),
+        client::DEFAULT_REDIRECTS,
+        "target.redirects",
+        cx,
+    );
     let ca_file = ca_file(profile.ca_file.as_ref(), cx);
     let http_ok = check_http_version(profile.http.as_ref(), cx);
-    let target = match (&origin, timeout, ca_file, http_ok) {
-        (Some(origin), Some(timeout), Ok(ca_file), true) => Some(Target {
+    let target = match (&origin, timeout, ca_file, http_ok, client) {
+        (Some(origin), Some(timeout), Ok(ca_file), true, Some(client)) => Some(Target {
             base_url,
             tls: origin.scheme == "https",
             host: origin.host.clone(),
@@ -74,6 +94,7 @@ pub(super) fn compile(
             timeout,
             insecure: profile.insecure.as_ref().is_some_and(|b| *b.get_ref()),
             ca_file,
+            client,
         }),
         _ => None,
     };
@@ -82,6 +103,8 @@ pub(super) fn compile(
         origin,
         headers,
         written_names,
+        redirects: redirects.unwrap_or(client::DEFAULT_REDIRECTS),
+        timeout: timeout.unwrap_or(DEFAULT_TIMEOUT),
     }
 }
 

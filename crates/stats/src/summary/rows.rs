@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
+use crate::detail::Reason;
 use crate::request::RequestStats;
 use crate::sample::FailureKind;
 use crate::scenario::ScenarioStats;
@@ -69,6 +70,17 @@ pub struct RequestSummary {
     /// `status_codes` but not in `failures`. Absent when there were none.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub accepted_status_codes: BTreeMap<u16, u64>,
+    /// Failures by reason, where the kind alone is too coarse (which certificate
+    /// problem, which content coding). Absent when there were none.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub error_reasons: BTreeMap<Reason, u64>,
+    /// Redirects followed, over every request of the row. Absent when none.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub redirects: u64,
+    /// Requests sent again on a fresh connection because a reused one had been closed
+    /// under them (counted once, as the request). Absent when none.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub retried: u64,
 }
 
 /// For `skip_serializing_if`: a count that is written only when something happened.
@@ -112,6 +124,14 @@ impl RequestSummary {
             overflow: row.overflow(),
             render_failures: row.checks().render_failures(),
             accepted_status_codes: row.checks().accepted_statuses().iter().collect(),
+            error_reasons: Reason::ALL
+                .into_iter()
+                .zip(row.detail().reasons())
+                .filter(|&(_, &n)| n > 0)
+                .map(|(reason, &n)| (reason, n))
+                .collect(),
+            redirects: row.detail().redirects(),
+            retried: row.detail().retried(),
         }
     }
 

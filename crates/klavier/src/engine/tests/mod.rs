@@ -76,6 +76,8 @@ impl Transport for Clockwork {
             bytes_sent: 10,
             bytes_received: 20,
             retried: false,
+            reason: None,
+            phases: crate::http::Phases::default(),
         }
     }
 

@@ -38,6 +38,7 @@ expect = { status = 200, body_contains = "conformance" }
 [[scenarios.fixed.requests]]
 method = "GET"
 path = "/cookies/set?flavour=oatmeal"
+redirects = 0
 expect = { status = 302 }
 [[scenarios.fixed.requests]]
 method = "GET"

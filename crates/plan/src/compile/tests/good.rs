@@ -140,7 +140,7 @@ fn request_headers_override_target_headers_of_the_same_name() {
          [[scenarios.s.requests]]\npath = \"/x\"\nheaders = {{ user-agent = \"b\" }}\n"
     ));
     let headers = &plan.scenarios[0].requests[0].headers;
-    assert_eq!(headers.len(), 2);
+    assert_eq!(headers.len(), 3, "with the default Accept-Encoding");
     assert_eq!(headers["user-agent"], "b");
     assert_eq!(headers["x-team"], "t");
 }
@@ -296,9 +296,9 @@ timings
   graceful stop     5s
 scenarios (2, total weight 6)
   health_check  weight 5  (83.3%)
-    1. GET https://api.example.com/api/health  [GET /api/health]  1 header
+    1. GET https://api.example.com/api/health  [GET /api/health]  2 headers
   login         weight 1  (16.7%)
-    1. GET https://api.example.com/api/auth/login  [GET /api/auth/login]  1 header
+    1. GET https://api.example.com/api/auth/login  [GET /api/auth/login]  2 headers
 ";
     assert_eq!(text, wanted);
 }
@@ -348,6 +348,16 @@ fn header_names_keep_their_written_case_and_a_default_user_agent_is_added() {
     let order: Vec<&str> = request.headers.keys().map(|k| k.as_str()).collect();
     assert_eq!(
         order,
-        ["user-agent", "x-request-id", "accept", "content-type"]
+        [
+            "user-agent",
+            "accept-encoding",
+            "x-request-id",
+            "accept",
+            "content-type"
+        ]
+    );
+    assert_eq!(
+        request.headers["accept-encoding"],
+        "gzip, deflate, br, zstd"
     );
 }

@@ -1,0 +1,53 @@
+//! Sending one request's flight on the user's transport: hop after hop while it
+//! redirects, adding up what crossed the wire, so the request's row measures the
+//! whole chain (first byte sent to the last byte of the final response).
+
+use klavier_stats::{FailureKind, Outcome};
+
+use crate::http::Exchanged;
+use crate::session::{Flight, Next, Session};
+
+use super::transport::Transport;
+
+/// What a whole flight produced: the final outcome, every hop's bytes, and the
+/// redirects it followed.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Flown {
+    /// The last exchange, with the bytes and phases of every hop added up.
+    pub exchanged: Exchanged,
+    /// Redirects followed.
+    pub hops: u32,
+}
+
+/// Sends `flight` until its final response (or a failure).
+pub(super) async fn send<T: Transport>(
+    transport: &mut T,
+    flight: &mut Flight<'_>,
+    session: &mut Session,
+) -> Flown {
+    let mut total: Option<Exchanged> = None;
+    loop {
+        let (request, capture, captured) = flight.to_send();
+        let hop = transport.send_keeping(request, capture, captured).await;
+        let mut sum = hop;
+        if let Some(before) = total {
+            sum.bytes_sent += before.bytes_sent;
+            sum.bytes_received += before.bytes_received;
+            sum.retried |= before.retried;
+        }
+        total = Some(sum);
+        match flight.after(session, hop.outcome) {
+            Next::Follow => continue,
+            Next::Done => break,
+            Next::TooManyRedirects => {
+                sum.outcome = Outcome::Failed(FailureKind::TooManyRedirects);
+                total = Some(sum);
+                break;
+            }
+        }
+    }
+    Flown {
+        exchanged: total.expect("at least one hop was sent"),
+        hops: flight.hops(),
+    }
+}
