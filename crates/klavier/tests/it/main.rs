@@ -3,6 +3,7 @@
 //! `conformance` servers we did not write). Every JSON result a test reads is checked
 //! against `schema/result.v1.json` on the way in.
 
+mod compression;
 mod conformance;
 mod demo;
 mod dispatch;
@@ -13,6 +14,7 @@ mod keepalive;
 mod nginx;
 mod origins;
 mod profile_errors;
+mod redirects;
 mod run;
 mod signals;
 mod support;
