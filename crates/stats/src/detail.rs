@@ -7,6 +7,8 @@ use std::ops::AddAssign;
 
 use serde::{Deserialize, Serialize};
 
+use crate::sample::FailureKind;
+
 /// Why a failure happened, when its [`FailureKind`](crate::FailureKind) alone is too
 /// coarse to act on.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -89,6 +91,27 @@ impl Reason {
             Reason::TooManyHeaders => "too_many_headers",
             Reason::HeadTooLong => "head_too_long",
             Reason::OpenFileLimit => "open_file_limit",
+        }
+    }
+
+    /// The kind of failure this reason explains.
+    pub fn kind(self) -> FailureKind {
+        match self {
+            Reason::TlsUnknownIssuer
+            | Reason::TlsExpired
+            | Reason::TlsNameMismatch
+            | Reason::TlsBadCertificate
+            | Reason::TlsClientCertificate
+            | Reason::TlsNoCommonProtocol
+            | Reason::TlsAlert
+            | Reason::TlsNotTls => FailureKind::Tls,
+            Reason::DecodeGzip
+            | Reason::DecodeDeflate
+            | Reason::DecodeBrotli
+            | Reason::DecodeZstd
+            | Reason::DecodeUnsupported => FailureKind::ContentDecoding,
+            Reason::TooManyHeaders | Reason::HeadTooLong => FailureKind::HeadTooLarge,
+            Reason::OpenFileLimit => FailureKind::Other,
         }
     }
 

@@ -257,6 +257,20 @@ fn write_errors<W: Write>(s: &Summary, out: &mut W) -> io::Result<()> {
             percent(n, s.totals.count),
             by_request.trim_start_matches(": ").to_owned(),
         ]);
+        // Why, where the kind alone is too coarse to act on.
+        for (reason, &n) in s
+            .totals
+            .error_reasons
+            .iter()
+            .filter(|(r, _)| r.kind() == kind)
+        {
+            table.push(vec![
+                format!("  {}", reason.describe()),
+                n.to_string(),
+                percent(n, s.totals.count),
+                String::new(),
+            ]);
+        }
     }
     write!(out, "{table}")
 }

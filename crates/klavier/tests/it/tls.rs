@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::support::tls::TlsTarget;
+use crate::support::tls::{Setup, TlsTarget};
 use crate::support::{one_request_profile, request, request_counts, run_profile, tally, uint};
 use crate::support::{Finished, Workspace};
 
@@ -35,6 +35,11 @@ fn an_untrusted_certificate_fails_every_request_as_tls() {
     assert!(count > 0, "{row}");
     let expected = BTreeMap::from([("tls".to_owned(), count)]);
     assert_eq!(tally(row, "errors"), expected, "failure kinds of {row}");
+    assert_eq!(
+        row["error_reasons"]["tls_unknown_issuer"].as_u64(),
+        Some(count),
+        "{row}"
+    );
     // The handshakes were attempted, and no request got through.
     assert!(server.accepted() > 0);
     assert!(server.counts().is_empty(), "{:?}", server.counts());
@@ -70,4 +75,123 @@ fn insecure_skips_certificate_verification() {
     let server = TlsTarget::start();
     let run = run_tls(&ws, &server, "insecure = true");
     assert_all_succeeded(&run, &server);
+}
+
+/// Runs against `server` with its CA trusted, plus `extra` in `[target]`, from the
+/// given base URL; returns the request row's count and its error reasons.
+fn trusted_run(ws: &Workspace, server: &TlsTarget, base: &str, extra: &str) -> Finished {
+    ws.write("ca.pem", server.ca_pem());
+    let extra = format!("ca_file = \"ca.pem\"\n{extra}");
+    let profile = one_request_profile(base, &extra, "/api/health");
+    run_profile(ws, &profile, &["--users", "1", "--duration", "1s"])
+}
+
+/// Asserts every request failed as `tls` for `reason`.
+fn assert_tls_reason(run: &Finished, reason: &str) {
+    let row = request(&run.result, "GET /api/health");
+    let count = uint(row, "count");
+    assert!(count > 0, "{row}");
+    let expected = BTreeMap::from([("tls".to_owned(), count)]);
+    assert_eq!(tally(row, "errors"), expected, "{row}");
+    assert_eq!(
+        row["error_reasons"][reason].as_u64(),
+        Some(count),
+        "{reason}: {row}"
+    );
+    assert!(
+        run.stdout.contains(
+            klavier_stats::Reason::ALL
+                .iter()
+                .find(|r| r.as_str() == reason)
+                .map_or("?", |r| r.describe())
+        ),
+        "the summary says why:\n{}",
+        run.stdout
+    );
+}
+
+#[test]
+fn each_tls_failure_says_why() {
+    let ws = Workspace::new();
+    let expired = TlsTarget::start_with(Setup {
+        expired: true,
+        ..Setup::default()
+    });
+    assert_tls_reason(
+        &trusted_run(&ws, &expired, &expired.base_url(), ""),
+        "tls_expired",
+    );
+
+    let ws = Workspace::new();
+    let elsewhere = Setup {
+        names: vec!["api.test".to_owned()],
+        ..Setup::default()
+    };
+    let misnamed = TlsTarget::start_with(elsewhere);
+    let run = trusted_run(&ws, &misnamed, &misnamed.base_url(), "");
+    assert_tls_reason(&run, "tls_name_mismatch");
+
+    let ws = Workspace::new();
+    let strict = TlsTarget::start_with(Setup {
+        client_auth: true,
+        ..Setup::default()
+    });
+    let run = trusted_run(&ws, &strict, &strict.base_url(), "");
+    assert_tls_reason(&run, "tls_client_certificate");
+
+    // A plaintext server on the port an https:// URL names.
+    let ws = Workspace::new();
+    let plain = crate::support::target();
+    let https = plain.base_url().replace("http://", "https://");
+    let profile = one_request_profile(&https, "", "/api/health");
+    let run = run_profile(&ws, &profile, &["--users", "1", "--duration", "1s"]);
+    assert_tls_reason(&run, "tls_not_tls");
+}
+
+#[test]
+fn mutual_tls_with_a_client_certificate_is_accepted() {
+    let ws = Workspace::new();
+    let server = TlsTarget::start_with(Setup {
+        client_auth: true,
+        ..Setup::default()
+    });
+    let (cert, key) = server.client_pem();
+    ws.write("client.pem", cert);
+    ws.write("client.key", key);
+    let extra = "client_cert = \"client.pem\"\nclient_key = \"client.key\"";
+    let run = trusted_run(&ws, &server, &server.base_url(), extra);
+    assert_all_succeeded(&run, &server);
+}
+
+#[test]
+fn resolve_and_server_name_reach_a_made_up_host_on_loopback() {
+    // The certificate is for api.test only; no DNS knows it. `resolve` sends the
+    // connection to loopback, and the TLS name is the URL's host.
+    let ws = Workspace::new();
+    let setup = Setup {
+        names: vec!["api.test".to_owned()],
+        ..Setup::default()
+    };
+    let server = TlsTarget::start_with(setup);
+    let port = server
+        .base_url()
+        .rsplit(':')
+        .next()
+        .unwrap_or_default()
+        .to_owned();
+    let base = format!("https://api.test:{port}");
+    let extra = format!("resolve = {{ \"api.test:{port}\" = \"127.0.0.1:{port}\" }}");
+    let run = trusted_run(&ws, &server, &base, &extra);
+    assert_all_succeeded(&run, &server);
+
+    // By IP address, with server_name naming the certificate's host.
+    let ws = Workspace::new();
+    let run = trusted_run(
+        &ws,
+        &server,
+        &server.base_url(),
+        "server_name = \"api.test\"",
+    );
+    let row = request(&run.result, "GET /api/health");
+    assert_eq!(uint(row, "failures"), 0, "{row}");
 }

@@ -17,17 +17,57 @@ pub struct TlsTarget {
     server: Loopback,
     state: Arc<TargetState>,
     ca_pem: String,
+    client: (String, String),
+}
+
+/// How a [`TlsTarget`]'s certificate and handshake differ from the plain case.
+#[derive(Debug, Clone)]
+pub struct Setup {
+    /// Names the server certificate is for.
+    pub names: Vec<String>,
+    /// The certificate expired yesterday.
+    pub expired: bool,
+    /// The server asks for a client certificate signed by the same CA, and refuses
+    /// clients without one.
+    pub client_auth: bool,
+}
+
+impl Default for Setup {
+    fn default() -> Self {
+        Self {
+            names: vec!["localhost".to_owned(), "127.0.0.1".to_owned()],
+            expired: false,
+            client_auth: false,
+        }
+    }
 }
 
 impl TlsTarget {
     pub fn start() -> Self {
-        let (ca_pem, chain, key) = certificates();
+        Self::start_with(Setup::default())
+    }
+
+    pub fn start_with(setup: Setup) -> Self {
+        let pki = Pki::new(&setup);
         let provider = Arc::new(rustls::crypto::ring::default_provider());
-        let mut config = rustls::ServerConfig::builder_with_provider(provider)
+        let builder = rustls::ServerConfig::builder_with_provider(provider.clone())
             .with_safe_default_protocol_versions()
-            .expect("ring supports the default protocol versions")
-            .with_no_client_auth()
-            .with_single_cert(chain, key)
+            .expect("ring supports the default protocol versions");
+        let builder = if setup.client_auth {
+            let mut roots = rustls::RootCertStore::empty();
+            roots
+                .add(pki.ca_der.clone())
+                .expect("the CA is a valid root");
+            let verifier =
+                rustls::server::WebPkiClientVerifier::builder_with_provider(roots.into(), provider)
+                    .build()
+                    .expect("a client verifier from one root");
+            builder.with_client_cert_verifier(verifier)
+        } else {
+            builder.with_no_client_auth()
+        };
+        let mut config = builder
+            .with_single_cert(pki.chain, pki.key)
             .expect("the generated key matches its certificate");
         config.alpn_protocols = vec![b"http/1.1".to_vec()];
         let acceptor = TlsAcceptor::from(Arc::new(config));
@@ -45,8 +85,14 @@ impl TlsTarget {
         Self {
             server,
             state,
-            ca_pem,
+            ca_pem: pki.ca_pem,
+            client: pki.client,
         }
+    }
+
+    /// A client certificate and its key (PEM) signed by the CA, for mutual TLS.
+    pub fn client_pem(&self) -> (&str, &str) {
+        (&self.client.0, &self.client.1)
     }
 
     /// `https://127.0.0.1:PORT` (the certificate names the IP address too).
@@ -71,24 +117,54 @@ impl TlsTarget {
     }
 }
 
-/// A CA, and a server certificate it signed: (CA PEM, server chain, server key).
-fn certificates() -> (String, Vec<CertificateDer<'static>>, PrivateKeyDer<'static>) {
-    let ca_key = KeyPair::generate().expect("ring generates a key");
-    let mut ca_params = CertificateParams::new(Vec::<String>::new()).expect("no names is valid");
-    ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-    ca_params.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
-    ca_params
-        .distinguished_name
-        .push(DnType::CommonName, "Klavier integration-test CA");
-    let ca = ca_params.self_signed(&ca_key).expect("the CA signs itself");
+/// A throwaway PKI: a CA, a server certificate and a client certificate it signed.
+struct Pki {
+    ca_pem: String,
+    ca_der: CertificateDer<'static>,
+    chain: Vec<CertificateDer<'static>>,
+    key: PrivateKeyDer<'static>,
+    /// Client certificate and key, PEM.
+    client: (String, String),
+}
 
-    let server_key = KeyPair::generate().expect("ring generates a key");
-    let names = vec!["localhost".to_owned(), "127.0.0.1".to_owned()];
-    let server_params = CertificateParams::new(names).expect("valid subject alternative names");
-    let server = server_params
-        .signed_by(&server_key, &ca, &ca_key)
-        .expect("the CA signs the server certificate");
+impl Pki {
+    fn new(setup: &Setup) -> Self {
+        let ca_key = KeyPair::generate().expect("ring generates a key");
+        let mut ca_params =
+            CertificateParams::new(Vec::<String>::new()).expect("no names is valid");
+        ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+        ca_params.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
+        ca_params
+            .distinguished_name
+            .push(DnType::CommonName, "Klavier integration-test CA");
+        let ca = ca_params.self_signed(&ca_key).expect("the CA signs itself");
 
-    let key = PrivatePkcs8KeyDer::from(server_key.serialize_der());
-    (ca.pem(), vec![server.der().clone()], key.into())
+        let server_key = KeyPair::generate().expect("ring generates a key");
+        let mut server_params =
+            CertificateParams::new(setup.names.clone()).expect("valid subject alternative names");
+        if setup.expired {
+            server_params.not_before = rcgen::date_time_ymd(2020, 1, 1);
+            server_params.not_after = rcgen::date_time_ymd(2021, 1, 1);
+        }
+        let server = server_params
+            .signed_by(&server_key, &ca, &ca_key)
+            .expect("the CA signs the server certificate");
+
+        let client_key = KeyPair::generate().expect("ring generates a key");
+        let mut client_params =
+            CertificateParams::new(vec!["client.test".to_owned()]).expect("a valid name");
+        client_params.extended_key_usages = vec![rcgen::ExtendedKeyUsagePurpose::ClientAuth];
+        let client = client_params
+            .signed_by(&client_key, &ca, &ca_key)
+            .expect("the CA signs the client certificate");
+
+        let key = PrivatePkcs8KeyDer::from(server_key.serialize_der());
+        Self {
+            ca_pem: ca.pem(),
+            ca_der: ca.der().clone(),
+            chain: vec![server.der().clone()],
+            key: key.into(),
+            client: (client.pem(), client_key.serialize_pem()),
+        }
+    }
 }
