@@ -5,6 +5,7 @@
 
 mod compression;
 mod conformance;
+mod connections;
 mod demo;
 mod dispatch;
 mod failures;

@@ -9,6 +9,7 @@ pub mod nginx;
 pub mod process;
 pub mod python;
 pub mod streaming;
+pub mod tinyproxy;
 pub mod tls;
 pub mod wiretap;
 

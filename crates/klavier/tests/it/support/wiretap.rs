@@ -62,6 +62,11 @@ impl Wiretap {
         format!("http://{}", self.server.addr())
     }
 
+    /// Connections accepted so far.
+    pub fn connections(&self) -> u64 {
+        self.server.accepted()
+    }
+
     /// What the target counted, keyed `"GET /api/health"`.
     pub fn counts(&self) -> BTreeMap<String, u64> {
         self.state.counts()
