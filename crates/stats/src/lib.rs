@@ -53,6 +53,7 @@ mod checks;
 mod detail;
 mod histogram;
 mod pacing;
+mod phases;
 mod recorder;
 mod request;
 mod sample;
@@ -71,6 +72,7 @@ pub use histogram::{
     recorded_values, HistogramDecodeError, HIGHEST_US, LOWEST_US, SIGNIFICANT_DIGITS,
 };
 pub use pacing::PacingStats;
+pub use phases::{Phase, PhaseStats, Timing};
 pub use recorder::Recorder;
 pub use request::{RequestStats, StatusCounts};
 pub use sample::{is_success_status, FailureKind, Outcome, Sample};

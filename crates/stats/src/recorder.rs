@@ -3,6 +3,7 @@
 use std::time::Duration;
 
 use crate::detail::Reason;
+use crate::phases::Timing;
 use crate::sample::Sample;
 use crate::snapshot::Snapshot;
 
@@ -104,6 +105,14 @@ impl Recorder {
                 .detail_mut()
                 .record(reason, redirects, retried);
         }
+    }
+
+    /// Records where the time of an exchange of row `request` went.
+    pub fn record_timing(&mut self, request: usize, timing: &Timing) {
+        self.current
+            .request_mut(request)
+            .phases_mut()
+            .record(timing);
     }
 
     /// Adds the bytes a request of row `request` put on the wire without completing

@@ -9,6 +9,7 @@ use hdrhistogram::Histogram;
 use crate::checks::CheckStats;
 use crate::detail::Detail;
 use crate::histogram::{merge_into, new_histogram, record_latency};
+use crate::phases::PhaseStats;
 use crate::sample::{is_success_status, FailureKind, Outcome, Sample};
 
 /// Counts per HTTP status code, sorted by code.
@@ -93,6 +94,7 @@ pub struct RequestStats {
     overflow: u64,
     checks: CheckStats,
     detail: Detail,
+    phases: PhaseStats,
 }
 
 impl Default for RequestStats {
@@ -110,6 +112,7 @@ impl Default for RequestStats {
             overflow: 0,
             checks: CheckStats::default(),
             detail: Detail::default(),
+            phases: PhaseStats::default(),
         }
     }
 }
@@ -146,6 +149,15 @@ impl RequestStats {
 
     pub(crate) fn detail_mut(&mut self) -> &mut Detail {
         &mut self.detail
+    }
+
+    /// Where the row's time went, phase by phase.
+    pub fn phases(&self) -> &PhaseStats {
+        &self.phases
+    }
+
+    pub(crate) fn phases_mut(&mut self) -> &mut PhaseStats {
+        &mut self.phases
     }
 
     pub(crate) fn record_wire(&mut self, sent: u64, received: u64) {
@@ -254,6 +266,7 @@ impl RequestStats {
         self.overflow = 0;
         self.checks.reset();
         self.detail.reset();
+        self.phases.reset();
     }
 }
 
@@ -275,5 +288,6 @@ impl AddAssign<&RequestStats> for RequestStats {
         self.overflow += other.overflow;
         self.checks += &other.checks;
         self.detail += &other.detail;
+        self.phases += &other.phases;
     }
 }

@@ -13,7 +13,7 @@ use super::transport::Transport;
 /// redirects it followed.
 #[derive(Debug, Clone, Copy)]
 pub(super) struct Flown {
-    /// The last exchange, with the bytes and phases of every hop added up.
+    /// The last exchange, with the bytes and timing of every hop added up.
     pub exchanged: Exchanged,
     /// Redirects followed.
     pub hops: u32,
@@ -34,6 +34,7 @@ pub(super) async fn send<T: Transport>(
             sum.bytes_sent += before.bytes_sent;
             sum.bytes_received += before.bytes_received;
             sum.retried |= before.retried;
+            sum.timing.add(&before.timing);
         }
         total = Some(sum);
         match flight.after(session, hop.outcome) {

@@ -271,6 +271,7 @@ pub(super) async fn run_iteration<T: Transport>(
         };
         recorder.record_judged(request.stat, &sample, failed);
         recorder.record_detail(request.stat, exchanged.reason, hops, exchanged.retried);
+        recorder.record_timing(request.stat, &exchanged.timing);
     }
     IterationEnd::Completed { ok }
 }

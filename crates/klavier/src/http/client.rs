@@ -7,11 +7,11 @@ use std::sync::Arc;
 
 use http::Method;
 use klavier_plan::Request;
-use klavier_stats::{FailureKind, Outcome, Reason};
+use klavier_stats::{FailureKind, Outcome, Phase, Reason, Timing};
 use tokio::time::{timeout_at, Instant};
 
 use super::capture::{Capture, Captured};
-use super::connector::{Connector, Phases};
+use super::connector::Connector;
 use super::failure::Failure;
 use super::h1::Connection;
 use super::origin::Origin;
@@ -33,8 +33,9 @@ pub struct Exchanged {
     pub retried: bool,
     /// Why it failed, where the kind alone is too coarse.
     pub reason: Option<Reason>,
-    /// The connection phases, when a new connection was opened for it.
-    pub phases: Phases,
+    /// Where its time went: connecting (when it opened a connection), the first
+    /// response byte, the transfer.
+    pub timing: Timing,
 }
 
 /// A user's connection to one origin (none while closed).
@@ -109,7 +110,7 @@ impl Client {
             return;
         }
         let deadline = Instant::now() + self.connector.timeout;
-        if let Ok((connection, _phases)) = self.connector.connect(&origin, deadline).await {
+        if let Ok((connection, _timing)) = self.connector.connect(&origin, deadline).await {
             self.slots.retain(|s| s.origin != origin);
             self.slots.truncate(MAX_ORIGINS - 1);
             let connection = Some(connection);
@@ -168,13 +169,13 @@ async fn attempt(
         .connection
         .as_ref()
         .is_some_and(Connection::is_reusable);
-    let mut phases = Phases::default();
+    let mut timing = Timing::default();
     if !reused {
         slot.connection = None;
         match connector.connect(&slot.origin, deadline).await {
             Ok((connection, opened)) => {
                 slot.connection = Some(connection);
-                phases = opened;
+                timing = opened;
             }
             Err(failure) => {
                 return Attempt {
@@ -191,6 +192,13 @@ async fn attempt(
         .unwrap_or(Err(FailureKind::Timeout.into()));
     // What went over the wire, also when the exchange failed half-way.
     let wire = connection.wire();
+    let (first_byte, transfer) = wire.phases();
+    if let Some(took) = first_byte {
+        timing.set(Phase::FirstByte, took);
+    }
+    if let Some(took) = transfer {
+        timing.set(Phase::Transfer, took);
+    }
     let (outcome, reason) = match result {
         Ok(status) => (Outcome::Status(status), None),
         Err(failure) => {
@@ -210,7 +218,7 @@ async fn attempt(
             bytes_received: wire.received,
             retried: false,
             reason,
-            phases,
+            timing,
         },
         stale_connection: reused && closed_unanswered,
     }
@@ -224,7 +232,7 @@ fn failed(failure: impl Into<Failure>) -> Exchanged {
         bytes_received: 0,
         retried: false,
         reason: failure.reason,
-        phases: Phases::default(),
+        timing: Timing::default(),
     }
 }
 

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use klavier_h1::{Decoder, Limits};
 use klavier_plan::{ClientOptions, Proxy, Request, Target};
-use klavier_stats::FailureKind;
+use klavier_stats::{FailureKind, Phase, Timing};
 use rustls::pki_types::ServerName;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
@@ -20,17 +20,6 @@ use super::h1::{self, Connection, Forward};
 use super::origin::Origin;
 use super::stream::Stream;
 use super::tls::{self, TlsSetupError};
-
-/// How long each phase of opening a connection took (those that happened).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Phases {
-    /// Name resolution (none for an IP literal or a `resolve` entry).
-    pub dns: Option<Duration>,
-    /// The TCP handshake (and a proxy's tunnel).
-    pub connect: Option<Duration>,
-    /// The TLS handshake.
-    pub tls: Option<Duration>,
-}
 
 /// How to reach origins; built once per run and shared by every user.
 pub struct Connector {
@@ -94,7 +83,7 @@ impl Connector {
         &self,
         origin: &Origin,
         deadline: Instant,
-    ) -> Result<(Connection, Phases), Failure> {
+    ) -> Result<(Connection, Timing), Failure> {
         let deadline = deadline.min(Instant::now() + self.options.connect_timeout);
         let late = || Failure::from(FailureKind::ConnectTimeout);
         let proxy = self.proxy_for(origin);
@@ -102,13 +91,16 @@ impl Connector {
             Some(proxy) => (proxy.host.as_str(), proxy.port),
             None => (origin.bare_host(), origin.port),
         };
-        let mut phases = Phases::default();
+        let mut timing = Timing {
+            opened: true,
+            ..Timing::default()
+        };
         let started = Instant::now();
         let (addrs, looked_up) = timeout_at(deadline, self.resolve(host, port))
             .await
             .map_err(|_| late())??;
         if looked_up {
-            phases.dns = Some(started.elapsed());
+            timing.set(Phase::Dns, started.elapsed());
         }
         let connecting = Instant::now();
         let mut tcp = timeout_at(deadline, connect_any(&addrs))
@@ -121,7 +113,7 @@ impl Connector {
                 .await
                 .map_err(|_| late())??;
         }
-        phases.connect = Some(connecting.elapsed());
+        timing.set(Phase::Connect, connecting.elapsed());
         let forward = match proxy {
             Some(proxy) if !origin.tls => Some(Forward {
                 authorization: proxy.authorization.clone(),
@@ -135,7 +127,7 @@ impl Connector {
                 .await
                 .map_err(|_| late())?
                 .map_err(|e| failure::handshake_error(&e))?;
-            phases.tls = Some(handshake.elapsed());
+            timing.set(Phase::Tls, handshake.elapsed());
             Stream::Tls(Box::new(tls))
         } else {
             Stream::Plain(tcp)
@@ -147,7 +139,7 @@ impl Connector {
         let mut connection = Connection::new(stream, limits, self.options.max_body);
         connection.set_forward(forward);
         connection.set_keep_alive(self.options.keep_alive);
-        Ok((connection, phases))
+        Ok((connection, timing))
     }
 
     /// The TLS name for `origin`: `server_name` for the base URL's origin when set.

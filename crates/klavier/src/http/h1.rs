@@ -7,6 +7,9 @@
 //! that fails half-way.
 
 use std::io::Write as _;
+use std::time::Duration;
+
+use tokio::time::Instant;
 
 use bytes::Bytes;
 use http::header::{CONNECTION, CONTENT_LENGTH, HOST};
@@ -48,6 +51,21 @@ pub struct Wire {
     pub sent: u64,
     /// Response bytes read.
     pub received: u64,
+    /// When the request's first byte was handed to the stream.
+    pub started: Option<Instant>,
+    /// When the response's first byte arrived.
+    pub first_byte: Option<Instant>,
+    /// When the response was complete.
+    pub done: Option<Instant>,
+}
+
+impl Wire {
+    /// Time to the first response byte, and from it to the last.
+    pub fn phases(&self) -> (Option<Duration>, Option<Duration>) {
+        let first = self.started.zip(self.first_byte).map(|(s, f)| f - s);
+        let transfer = self.first_byte.zip(self.done).map(|(f, d)| d - f);
+        (first, transfer)
+    }
 }
 
 /// One open connection and its buffers.
@@ -128,7 +146,10 @@ impl<S: Io> Connection<S> {
         host: &HeaderValue,
         keep: Option<(Capture, &mut Captured)>,
     ) -> Result<u16, Failure> {
-        self.wire = Wire::default();
+        self.wire = Wire {
+            started: Some(Instant::now()),
+            ..Wire::default()
+        };
         let head_request = req.method == Method::HEAD;
         if let Err(write_failed) = self.write_request(req, host).await {
             // A server may answer before it has read the whole body (413, 401) and
@@ -213,6 +234,7 @@ impl<S: Io> Connection<S> {
         }
         let status = decoder.status().ok_or(FailureKind::MalformedResponse)?;
         keeper.finish()?;
+        self.wire.done = Some(Instant::now());
         Ok(status)
     }
 
@@ -241,6 +263,9 @@ impl<S: Io> Connection<S> {
             .await
             .map_err(|e| failure::read_error(&e))?;
         self.end += n;
+        if n > 0 && self.wire.first_byte.is_none() {
+            self.wire.first_byte = Some(Instant::now());
+        }
         self.wire.received += n as u64;
         Ok(n)
     }

@@ -16,5 +16,5 @@ mod tls;
 
 pub use capture::{Capture, Captured};
 pub use client::{Client, Exchanged};
-pub use connector::{Connector, Phases};
+pub use connector::Connector;
 pub use tls::TlsSetupError;

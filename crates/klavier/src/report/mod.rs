@@ -7,6 +7,7 @@
 mod checks;
 mod failed;
 mod json;
+mod phases;
 mod shape;
 mod table;
 mod text;

@@ -8,6 +8,7 @@
 use std::io::{self, Write};
 
 use super::failed;
+use super::phases;
 use super::shape;
 use super::table::Table;
 use super::units::{byte_size, micros, percent, rate, seconds};
@@ -57,7 +58,8 @@ pub fn write_text<W: Write>(summary: &Summary, out: &mut W) -> io::Result<()> {
         writeln!(out)?;
         section(summary, out)?;
     }
-    let optional: [(bool, Section<W>); 3] = [
+    let optional: [(bool, Section<W>); 4] = [
+        (phases::any(summary), phases::write),
         (summary.arrivals.is_some(), shape::write_arrivals),
         (summary.pacing.is_some(), shape::write_pacing),
         (summary.warmup.is_some(), shape::write_warmup),

@@ -6,6 +6,7 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 use crate::detail::Reason;
+use crate::phases::Phase;
 use crate::request::RequestStats;
 use crate::sample::FailureKind;
 use crate::scenario::ScenarioStats;
@@ -81,6 +82,13 @@ pub struct RequestSummary {
     /// under them (counted once, as the request). Absent when none.
     #[serde(default, skip_serializing_if = "is_zero")]
     pub retried: u64,
+    /// Where the time went, by phase (`dns`, `connect`, `tls`, `first_byte`,
+    /// `transfer`), each over the exchanges where it happened. Absent in older results.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub phases: BTreeMap<String, LatencyStats>,
+    /// Connections opened for the row's requests (the rest reused one).
+    #[serde(default)]
+    pub connections_opened: u64,
 }
 
 /// For `skip_serializing_if`: a count that is written only when something happened.
@@ -132,6 +140,17 @@ impl RequestSummary {
                 .collect(),
             redirects: row.detail().redirects(),
             retried: row.detail().retried(),
+            phases: Phase::ALL
+                .into_iter()
+                .filter_map(|phase| {
+                    let histogram = row.phases().histogram(phase)?;
+                    Some((
+                        phase.as_str().to_owned(),
+                        LatencyStats::from_histogram(histogram),
+                    ))
+                })
+                .collect(),
+            connections_opened: row.phases().opened(),
         }
     }
 

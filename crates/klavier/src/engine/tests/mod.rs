@@ -77,7 +77,7 @@ impl Transport for Clockwork {
             bytes_received: 20,
             retried: false,
             reason: None,
-            phases: crate::http::Phases::default(),
+            timing: klavier_stats::Timing::default(),
         }
     }
 
