@@ -4,6 +4,7 @@
 //! fixed arrays, merged by adding.
 
 use std::ops::AddAssign;
+use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
@@ -144,6 +145,8 @@ pub struct Detail {
     reasons: [u64; Reason::COUNT],
     redirects: u64,
     retried: u64,
+    backoffs: u64,
+    backoff: Duration,
 }
 
 impl Detail {
@@ -155,6 +158,17 @@ impl Detail {
         }
         self.redirects += u64::from(redirects);
         self.retried += u64::from(retried);
+    }
+
+    /// Counts a pause before reconnecting, after connections that failed at once.
+    pub(crate) fn record_backoff(&mut self, pause: Duration) {
+        self.backoffs += 1;
+        self.backoff += pause;
+    }
+
+    /// Pauses before reconnecting, and their total time.
+    pub fn backoff(&self) -> (u64, Duration) {
+        (self.backoffs, self.backoff)
     }
 
     /// Failures by reason, by [`Reason::ALL`] index.
@@ -184,6 +198,8 @@ impl AddAssign<&Detail> for Detail {
         }
         self.redirects += other.redirects;
         self.retried += other.retried;
+        self.backoffs += other.backoffs;
+        self.backoff += other.backoff;
     }
 }
 

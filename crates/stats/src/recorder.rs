@@ -107,6 +107,15 @@ impl Recorder {
         }
     }
 
+    /// Records a pause of row `request`'s user before reconnecting (connections had
+    /// just failed at once).
+    pub fn record_backoff(&mut self, request: usize, pause: Duration) {
+        self.current
+            .request_mut(request)
+            .detail_mut()
+            .record_backoff(pause);
+    }
+
     /// Records where the time of an exchange of row `request` went.
     pub fn record_timing(&mut self, request: usize, timing: &Timing) {
         self.current

@@ -97,7 +97,7 @@ pub fn run(
                 abort: abort.clone(),
                 reports: reports.clone(),
             };
-            worker::spawn(setup, ready.clone(), schedule)
+            worker::spawn(setup, ready.clone(), schedule).map_err(explain_start)
         })
         .collect::<std::io::Result<Vec<_>>>()?;
     drop((reports, ready));
@@ -144,3 +144,19 @@ pub fn run(
 
 #[cfg(test)]
 mod tests;
+
+/// Says what to do when a worker cannot even start: out of file descriptors is the
+/// open-file limit, which the user can raise.
+fn explain_start(err: std::io::Error) -> std::io::Error {
+    if matches!(err.raw_os_error(), Some(23 | 24)) {
+        let limit = rlimit::getrlimit(rlimit::Resource::NOFILE)
+            .map(|(soft, _)| soft.to_string())
+            .unwrap_or_else(|_| "unknown".into());
+        return std::io::Error::other(format!(
+            "cannot start a worker thread: out of file descriptors (the open-file limit is \
+             {limit}); raise it with `ulimit -n` (each user needs one per origin, plus a few \
+             per worker thread)"
+        ));
+    }
+    err
+}

@@ -18,6 +18,12 @@ pub trait Transport {
         std::future::ready(())
     }
 
+    /// When the next request may start, if the transport is pacing reconnects after
+    /// connections that failed at once. Transports without that say `None`.
+    fn backoff_until(&self) -> Option<tokio::time::Instant> {
+        None
+    }
+
     /// Gives up the exchange in flight (it was cut off from outside) and returns the
     /// bytes it had sent and received. Transports that count nothing return zeros.
     fn abandon(&mut self) -> (u64, u64) {
@@ -44,6 +50,10 @@ impl Transport for Client {
 
     fn abandon(&mut self) -> (u64, u64) {
         Client::abandon(self)
+    }
+
+    fn backoff_until(&self) -> Option<tokio::time::Instant> {
+        Client::backoff_until(self)
     }
 
     fn send(&mut self, request: &Request) -> impl Future<Output = Exchanged> {

@@ -220,6 +220,16 @@ pub(super) async fn run_iteration<T: Transport>(
         if !ctx.wait_until(intended).await {
             return IterationEnd::Cut;
         }
+        if let Some(until) = vu.transport.backoff_until() {
+            // Connections just failed at once: pace the reconnect, counted apart.
+            let pause = until.saturating_duration_since(Instant::now());
+            ctx.recorder_at(intended)
+                .borrow_mut()
+                .record_backoff(request.stat, pause);
+            if !ctx.wait_until(until).await {
+                return IterationEnd::Cut;
+            }
+        }
         let session = vu.session.as_mut().expect("begin started the session");
         let mut flight = match Flight::new(session, &ctx.session, request, &mut vu.scratch) {
             Ok(flight) => flight,

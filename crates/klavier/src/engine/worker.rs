@@ -76,13 +76,14 @@ pub fn spawn(
     ready: std::sync::mpsc::Sender<()>,
     schedule: oneshot::Receiver<Schedule>,
 ) -> std::io::Result<JoinHandle<()>> {
+    // Built here, so running out of file descriptors (the I/O driver needs some) is an
+    // error the caller reports, not a panic in the thread.
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
     std::thread::Builder::new()
         .name(format!("klavier-worker-{}", setup.index))
         .spawn(move || {
-            let runtime = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .expect("a current-thread runtime builds (no I/O driver limits reached)");
             LocalSet::new().block_on(&runtime, async move {
                 let initial = prepare(&setup).await;
                 // The run's start waits for every worker to be ready.

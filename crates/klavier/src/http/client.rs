@@ -4,6 +4,7 @@
 //! transparently when the server has closed an idle keep-alive connection.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use http::Method;
 use klavier_plan::Request;
@@ -18,6 +19,12 @@ use super::origin::Origin;
 
 /// The most origins a user keeps a connection open to at once.
 const MAX_ORIGINS: usize = 8;
+/// The first pause after a connection that failed at once; it doubles with each
+/// failure in a row, up to [`MAX_BACKOFF`].
+const FIRST_BACKOFF: Duration = Duration::from_millis(1);
+/// The longest pause between reconnects: a dead server is still tried 10 times a
+/// second per user, and the generator does not become a busy loop.
+const MAX_BACKOFF: Duration = Duration::from_millis(100);
 
 /// What one request/response exchange produced.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -51,6 +58,27 @@ pub struct Client {
     connector: Arc<Connector>,
     /// Most recently used first.
     slots: Vec<Slot>,
+    /// After a connection failed at once, no new one before this.
+    backoff: Backoff,
+}
+
+/// The pause before reconnecting after connections that failed at once (refused,
+/// reset, closed or not TLS before any response byte), growing while they keep failing.
+#[derive(Debug, Default)]
+struct Backoff {
+    until: Option<Instant>,
+    step: Duration,
+}
+
+impl Backoff {
+    fn failed(&mut self) {
+        self.step = (self.step * 2).clamp(FIRST_BACKOFF, MAX_BACKOFF);
+        self.until = Some(Instant::now() + self.step);
+    }
+
+    fn succeeded(&mut self) {
+        *self = Backoff::default();
+    }
 }
 
 impl Client {
@@ -59,7 +87,15 @@ impl Client {
         Self {
             connector,
             slots: Vec::new(),
+            backoff: Backoff::default(),
         }
+    }
+
+    /// When the next request may start, if connections failed at once just before:
+    /// the engine waits until then (counted as reconnect backoff), so a dead server
+    /// does not turn the user into a busy loop.
+    pub fn backoff_until(&self) -> Option<Instant> {
+        self.backoff.until.filter(|&until| until > Instant::now())
     }
 
     /// Sends `req` and reads the whole response, within the target's timeout.
@@ -87,14 +123,29 @@ impl Client {
         let slot = &mut self.slots[0];
         let first = attempt(&self.connector, slot, req, reborrow(&mut keep), deadline).await;
         if !first.stale_connection || !is_idempotent(&req.method) {
+            self.pace(&first);
             return first.exchanged;
         }
-        let mut second = attempt(&self.connector, slot, req, keep, deadline)
-            .await
-            .exchanged;
-        second.bytes_sent += first.exchanged.bytes_sent;
-        second.retried = true;
-        second
+        let second = attempt(&self.connector, slot, req, keep, deadline).await;
+        self.pace(&second);
+        let mut exchanged = second.exchanged;
+        exchanged.bytes_sent += first.exchanged.bytes_sent;
+        exchanged.retried = true;
+        exchanged
+    }
+
+    /// Grows the reconnect backoff after a fresh connection that failed before any
+    /// response byte (not by a timeout: that took its time already); a response
+    /// resets it.
+    fn pace(&mut self, attempt: &Attempt) {
+        match attempt.exchanged.outcome {
+            Outcome::Status(_) => self.backoff.succeeded(),
+            Outcome::Failed(FailureKind::Timeout | FailureKind::ConnectTimeout) => {}
+            Outcome::Failed(_) if attempt.fresh && attempt.exchanged.bytes_received == 0 => {
+                self.backoff.failed();
+            }
+            Outcome::Failed(_) => {}
+        }
     }
 
     /// Opens a connection to the base URL's origin ahead of the first request (the
@@ -155,6 +206,8 @@ struct Attempt {
     exchanged: Exchanged,
     /// The attempt ran on a reused connection that closed before any response byte.
     stale_connection: bool,
+    /// The attempt opened (or tried to open) a connection.
+    fresh: bool,
 }
 
 /// One attempt: a ready connection to the slot's origin, one exchange on it.
@@ -181,6 +234,7 @@ async fn attempt(
                 return Attempt {
                     exchanged: failed(failure),
                     stale_connection: false,
+                    fresh: true,
                 }
             }
         }
@@ -221,6 +275,7 @@ async fn attempt(
             timing,
         },
         stale_connection: reused && closed_unanswered,
+        fresh: !reused,
     }
 }
 

@@ -274,7 +274,16 @@ fn write_errors<W: Write>(s: &Summary, out: &mut W) -> io::Result<()> {
             ]);
         }
     }
-    write!(out, "{table}")
+    write!(out, "{table}")?;
+    if s.totals.reconnect_backoffs > 0 {
+        writeln!(
+            out,
+            "  reconnect backoff: {} pauses, {} in total, after connections that failed at once",
+            s.totals.reconnect_backoffs,
+            seconds(s.totals.reconnect_backoff_seconds)
+        )?;
+    }
+    Ok(())
 }
 
 /// `": name n, name n"` for the requests where `count` is non-zero, when there are several requests.

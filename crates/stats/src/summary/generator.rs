@@ -9,6 +9,8 @@ use serde::{Deserialize, Serialize};
 use crate::histogram::HIGHEST_US;
 use crate::snapshot::Snapshot;
 
+use crate::detail::Reason;
+
 use super::{LatencyStats, RunInfo};
 
 /// Timers later than this at the 99th percentile mean the schedule was not kept.
@@ -130,6 +132,22 @@ fn warnings(total: &Snapshot, info: &RunInfo) -> Vec<Warning> {
                 total.overflow(),
                 HIGHEST_US / 1_000_000,
                 HIGHEST_US / 1_000_000
+            ),
+        );
+    }
+    let out_of_files: u64 = total
+        .request_rows()
+        .iter()
+        .map(|row| row.detail().reasons()[Reason::OpenFileLimit as usize])
+        .sum();
+    if out_of_files > 0 {
+        warn(
+            "open_file_limit",
+            format!(
+                "{out_of_files} requests failed because Klavier ran out of file descriptors: \
+                 the open-file limit (each user needs one per origin) was reached; raise the \
+                 hard limit (ulimit -Hn, or LimitNOFILE for a service) or run fewer users \
+                 per machine"
             ),
         );
     }

@@ -89,11 +89,23 @@ pub struct RequestSummary {
     /// Connections opened for the row's requests (the rest reused one).
     #[serde(default)]
     pub connections_opened: u64,
+    /// Pauses before reconnecting after connections that failed at once (refused,
+    /// reset, closed before any response byte), so a dead server does not make a
+    /// busy loop of the generator. Absent when none.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub reconnect_backoffs: u64,
+    /// Their total time, in seconds.
+    #[serde(default, skip_serializing_if = "is_zero_f64")]
+    pub reconnect_backoff_seconds: f64,
 }
 
 /// For `skip_serializing_if`: a count that is written only when something happened.
 fn is_zero(n: &u64) -> bool {
     *n == 0
+}
+
+fn is_zero_f64(x: &f64) -> bool {
+    *x == 0.0
 }
 
 impl RequestSummary {
@@ -151,6 +163,8 @@ impl RequestSummary {
                 })
                 .collect(),
             connections_opened: row.phases().opened(),
+            reconnect_backoffs: row.detail().backoff().0,
+            reconnect_backoff_seconds: row.detail().backoff().1.as_secs_f64(),
         }
     }
 
