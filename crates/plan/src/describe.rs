@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use crate::dynamic::SessionPlan;
 use crate::load::{Arrivals, Load, Ramp};
+use crate::plan::HttpVersion;
 use crate::plan::{Plan, Request, Scenario, Target, Timings};
 
 /// Width of the label column in the settings sections.
@@ -39,10 +40,16 @@ fn write_target(f: &mut fmt::Formatter<'_>, target: &Target) -> fmt::Result {
     } else {
         target.host.clone()
     };
+    let version = match (target.client.http, target.tls) {
+        (HttpVersion::Http1, _) | (HttpVersion::Auto, false) => "HTTP/1.1",
+        (HttpVersion::Http2, _) => "HTTP/2",
+        (HttpVersion::H2c, _) => "cleartext HTTP/2",
+        (HttpVersion::Auto, true) => "HTTP/2 or HTTP/1.1 (ALPN)",
+    };
     let security = match (target.tls, target.insecure) {
-        (false, _) => "plain HTTP/1.1",
-        (true, false) => "HTTP/1.1 over TLS, certificates verified",
-        (true, true) => "HTTP/1.1 over TLS, certificates NOT verified (insecure)",
+        (false, _) => format!("plain {version}"),
+        (true, false) => format!("{version} over TLS, certificates verified"),
+        (true, true) => format!("{version} over TLS, certificates NOT verified (insecure)"),
     };
     row(
         f,

@@ -81,11 +81,29 @@ pub struct ClientOptions {
     pub resolve: Vec<Resolve>,
     /// The HTTP proxy of the profile (`None`: the environment's, if any).
     pub proxy: Option<Proxy>,
+    /// Which HTTP version to speak.
+    pub http: HttpVersion,
+    /// `Some(n)`: users share `n` connections per worker (HTTP/2 streams multiplexed
+    /// on them); `None`: each user owns its connections.
+    pub connections: Option<u32>,
     /// The most header lines a response head may have.
     pub max_response_headers: usize,
     /// The largest body kept for checks and extractions (decoded); larger ones fail
     /// as `body_too_large`. Bodies nobody reads are drained, never kept.
     pub max_body: usize,
+}
+
+/// The HTTP version users speak.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HttpVersion {
+    /// HTTP/1.1 only.
+    Http1,
+    /// HTTP/2 over TLS, negotiated by ALPN; a server that will not is a failure.
+    Http2,
+    /// HTTP/2 over cleartext TCP, with prior knowledge.
+    H2c,
+    /// HTTP/2 where TLS's ALPN offers it, else HTTP/1.1.
+    Auto,
 }
 
 /// A TLS protocol version.

@@ -65,6 +65,7 @@ pub(crate) struct TargetProfile {
     pub proxy: Option<Spanned<String>>,
     pub max_response_headers: Option<Spanned<i64>>,
     pub max_body: Option<Spanned<String>>,
+    pub connections: Option<Spanned<i64>>,
 }
 
 /// `[load]`.

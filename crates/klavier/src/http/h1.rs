@@ -11,15 +11,14 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
-use bytes::Bytes;
 use http::header::{CONNECTION, CONTENT_LENGTH, HOST};
-use http::{HeaderMap, HeaderName, HeaderValue, Method};
+use http::{HeaderValue, Method};
 use klavier_h1::{Decoder, Handler, Head, Limits};
 use klavier_plan::Request;
 use klavier_stats::FailureKind;
 
-use super::content::{self, Coding};
 use super::failure::Failure;
+use super::keeper::Keeper;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 
 use super::capture::{Capture, Captured};
@@ -271,113 +270,15 @@ impl<S: Io> Connection<S> {
     }
 }
 
-/// What the decoder's output goes to: the kept head parts and, if asked, the body,
-/// up to `max_body` bytes (the rest is drained, and the exchange fails as
-/// `body_too_large`), decoded from its `Content-Encoding` at the end.
-struct Keeper<'a> {
-    keep: Option<(Capture, &'a mut Captured)>,
-    body: Option<Vec<u8>>,
-    max_body: usize,
-    overflowed: bool,
-    codings: Result<Vec<Coding>, content::DecodeError>,
-}
-
-impl<'a> Keeper<'a> {
-    fn new(keep: Option<(Capture, &'a mut Captured)>, max_body: usize) -> Self {
-        let body = keep.as_ref().is_some_and(|(c, _)| c.body).then(Vec::new);
-        Self {
-            keep,
-            body,
-            max_body,
-            overflowed: false,
-            codings: Ok(Vec::new()),
-        }
-    }
-
-    /// Hands the kept body over, decoded; fails if it was too large or not decodable.
-    fn finish(self) -> Result<(), Failure> {
-        let (Some((_, captured)), Some(body)) = (self.keep, self.body) else {
-            return Ok(());
-        };
-        if self.overflowed {
-            return Err(FailureKind::BodyTooLarge.into());
-        }
-        let codings = self.codings.map_err(|e| failure::content_error(&e))?;
-        captured.body = if codings.is_empty() {
-            Bytes::from(body)
-        } else {
-            let decoded = content::decode(&codings, &body, self.max_body)
-                .map_err(|e| failure::content_error(&e))?;
-            Bytes::from(decoded)
-        };
-        Ok(())
-    }
-}
-
 impl Handler for Keeper<'_> {
     fn head(&mut self, head: &Head<'_>) {
-        if let Some((capture, captured)) = self.keep.as_mut() {
-            keep_head(*capture, captured, head);
-        }
-        if self.body.is_some() {
-            let mut encodings = head
-                .headers
-                .iter()
-                .filter(|h| h.name.eq_ignore_ascii_case("content-encoding"));
-            let mut codings = Vec::new();
-            self.codings = encodings
-                .try_for_each(|h| content::codings(h.value, &mut codings))
-                .map(|()| codings);
-        }
+        let lines = head.headers.iter().map(|h| (h.name, h.value));
+        self.keep_head(head.status, lines);
     }
 
     fn body(&mut self, bytes: &[u8]) {
-        let Some(body) = self.body.as_mut().filter(|_| !self.overflowed) else {
-            return;
-        };
-        if body.len() + bytes.len() > self.max_body {
-            // Drained from here on, never held: the exchange fails at its end.
-            self.overflowed = true;
-            *body = Vec::new();
-            return;
-        }
-        body.extend_from_slice(bytes);
+        self.keep_body(bytes);
     }
-}
-
-/// Keeps what `capture` asks for of a parsed head. Cookies alone (the default: every
-/// user has a jar) need only the `Set-Cookie` values, not a whole header map.
-/// A redirect's `Location` only when following, and only for a 3xx.
-fn keep_head(capture: Capture, captured: &mut Captured, head: &Head<'_>) {
-    let headers = head.headers;
-    if capture.location && (300..400).contains(&head.status) {
-        captured.location = headers
-            .iter()
-            .find(|h| h.name.eq_ignore_ascii_case("location"))
-            .and_then(|h| HeaderValue::from_bytes(h.value).ok());
-    }
-    if capture.headers {
-        captured.keep_head(capture, &header_map(headers));
-    } else if capture.cookies {
-        let cookies = headers
-            .iter()
-            .filter(|h| h.name.eq_ignore_ascii_case("set-cookie"))
-            .filter_map(|h| HeaderValue::from_bytes(h.value).ok());
-        captured.set_cookies.extend(cookies);
-    }
-}
-
-fn header_map(headers: &[httparse::Header<'_>]) -> HeaderMap {
-    let mut map = HeaderMap::with_capacity(headers.len());
-    for h in headers {
-        if let (Ok(name), Ok(value)) = (
-            HeaderName::from_bytes(h.name.as_bytes()),
-            HeaderValue::from_bytes(h.value),
-        ) {
-            map.append(name, value);
-        }
-    }
-    map
 }
 
 /// Writes the request line and headers: `Host` first unless the request sets its own,

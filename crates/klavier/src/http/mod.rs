@@ -10,6 +10,7 @@ mod connector;
 mod content;
 mod failure;
 mod h1;
+mod keeper;
 mod origin;
 mod stream;
 mod tls;

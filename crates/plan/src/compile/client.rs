@@ -11,7 +11,7 @@ use url::Url;
 use super::{parse_duration, Context, Reported};
 use crate::document::Spanned;
 use crate::locate::join;
-use crate::plan::{ClientOptions, Proxy, Resolve, TlsVersion};
+use crate::plan::{ClientOptions, HttpVersion, Proxy, Resolve, TlsVersion};
 use crate::profile::{DurationText, TargetProfile};
 
 /// Response header lines accepted when the profile does not say (nginx's default
@@ -68,7 +68,22 @@ pub(super) fn compile(
         }),
         None => Ok(DEFAULT_MAX_BODY),
     };
+    let http = http_version(profile.http.as_ref(), cx);
+    let connections = match &profile.connections {
+        Some(written) => match *written.get_ref() {
+            n @ 1..=100_000 => Ok(Some(u32::try_from(n).expect("1..=100000 fits"))),
+            n => Err(cx.error_help(
+                written.span(),
+                "target.connections",
+                format!("connections must be from 1 to 100000, found {n}"),
+                "leave it out for one connection per user",
+            )),
+        },
+        None => Ok(None),
+    };
     Ok(ClientOptions {
+        http: http?,
+        connections: connections?,
         max_response_headers: max_response_headers?,
         max_body: max_body?,
         connect_timeout: connect_timeout?,
@@ -80,6 +95,27 @@ pub(super) fn compile(
         resolve: resolve?,
         proxy: proxy?,
     })
+}
+
+fn http_version(
+    written: Option<&Spanned<String>>,
+    cx: &mut Context<'_>,
+) -> Result<HttpVersion, Reported> {
+    let Some(written) = written else {
+        return Ok(HttpVersion::Auto);
+    };
+    match written.get_ref().trim() {
+        "1.1" | "1" => Ok(HttpVersion::Http1),
+        "2" | "2.0" | "h2" => Ok(HttpVersion::Http2),
+        "h2c" => Ok(HttpVersion::H2c),
+        "auto" => Ok(HttpVersion::Auto),
+        other => Err(cx.error_help(
+            written.span(),
+            "target.http",
+            format!("unknown HTTP version {other:?}"),
+            r#"write "1.1", "2" (HTTP/2 over TLS), "h2c" (cleartext HTTP/2) or "auto""#,
+        )),
+    }
 }
 
 fn flag(written: Option<&Spanned<bool>>, default: bool) -> bool {

@@ -9,7 +9,7 @@ use url::{Position, Url};
 
 use super::{client, headers, parse_duration, Context, Overrides, Reported};
 use crate::document::Spanned;
-use crate::plan::Target;
+use crate::plan::{HttpVersion, Target};
 use crate::profile::TargetProfile;
 
 const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
@@ -70,7 +70,21 @@ pub(super) fn compile(
     if !headers.contains_key(USER_AGENT) {
         headers.insert(USER_AGENT, HeaderValue::from_static(DEFAULT_USER_AGENT));
     }
-    let client = timeout.and_then(|timeout| client::compile(profile, timeout, cx).ok());
+    let client = timeout
+        .and_then(|timeout| client::compile(profile, timeout, cx).ok())
+        .filter(|client| {
+            let plain = origin.as_ref().is_some_and(|o| o.scheme == "http");
+            let refused = plain && client.http == HttpVersion::Http2;
+            if let (true, Some(written)) = (refused, &profile.http) {
+                cx.error_help(
+                    written.span(),
+                    "target.http",
+                    r#"http = "2" negotiates HTTP/2 over TLS, and the base URL is http://"#,
+                    r#"write http = "h2c" for cleartext HTTP/2 with prior knowledge, or use https://"#,
+                );
+            }
+            !refused
+        });
     if client.as_ref().is_some_and(|c| c.compression) && !headers.contains_key(ACCEPT_ENCODING) {
         headers.insert(
             ACCEPT_ENCODING,
@@ -84,9 +98,8 @@ pub(super) fn compile(
         cx,
     );
     let ca_file = ca_file(profile.ca_file.as_ref(), cx);
-    let http_ok = check_http_version(profile.http.as_ref(), cx);
-    let target = match (&origin, timeout, ca_file, http_ok, client) {
-        (Some(origin), Some(timeout), Ok(ca_file), true, Some(client)) => Some(Target {
+    let target = match (&origin, timeout, ca_file, client) {
+        (Some(origin), Some(timeout), Ok(ca_file), Some(client)) => Some(Target {
             base_url,
             tls: origin.scheme == "https",
             host: origin.host.clone(),
@@ -216,26 +229,6 @@ fn ca_file(
         return Err(cx.error(written.span(), "target.ca_file", message));
     }
     Ok(Some(cx.resolve(written.get_ref())))
-}
-
-fn check_http_version(written: Option<&Spanned<String>>, cx: &mut Context<'_>) -> bool {
-    let Some(written) = written else {
-        return true;
-    };
-    let (field, span) = ("target.http", written.span());
-    match written.get_ref().trim() {
-        "1.1" => true,
-        "2" | "2.0" | "h2" => {
-            let help = r#"remove `http`, or set http = "1.1""#;
-            cx.error_help(span, field, "HTTP/2 is not supported yet", help);
-            false
-        }
-        other => {
-            let message = format!("unknown HTTP version {other:?}");
-            cx.error_help(span, field, message, r#"set http = "1.1""#);
-            false
-        }
-    }
 }
 
 #[cfg(test)]

@@ -151,8 +151,11 @@ fn cases() -> Vec<Case> {
         case("a dotted key where a value belongs", format!("[target]\nbase_url.x = \"http://h\"\n[timings]\ntest_duration_seconds = 5\n{SCENARIO}"), (2, 10), "target.base_url")
             .says("base_url must be a single value, found a table")
             .helps("write base_url = value"),
-        case("HTTP/2 as a string", format!("[target]\nbase_url = \"http://h\"\nhttp = \"2\"\n[timings]\ntest_duration_seconds = 5\n{SCENARIO}"), (3, 8), "target.http")
-            .says("HTTP/2 is not supported yet"),
+        case("HTTP/2 over plain http", format!("[target]\nbase_url = \"http://h\"\nhttp = \"2\"\n[timings]\ntest_duration_seconds = 5\n{SCENARIO}"), (3, 8), "target.http")
+            .says("http = \"2\" negotiates HTTP/2 over TLS, and the base URL is http://")
+            .helps("write http = \"h2c\" for cleartext HTTP/2 with prior knowledge, or use https://"),
+        case("an unknown HTTP version", format!("[target]\nbase_url = \"http://h\"\nhttp = \"3\"\n[timings]\ntest_duration_seconds = 5\n{SCENARIO}"), (3, 8), "target.http")
+            .says("unknown HTTP version \"3\""),
         case("a zero timeout", format!("[target]\nbase_url = \"http://h\"\ntimeout = \"0s\"\n[timings]\ntest_duration_seconds = 5\n{SCENARIO}"), (3, 11), "target.timeout")
             .says("timeout must be greater than zero"),
     ]

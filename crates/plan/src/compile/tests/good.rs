@@ -284,7 +284,7 @@ fn the_description_shows_what_will_run() {
 plan \"t\"
 target
   base URL          https://api.example.com
-  connect to        api.example.com:443, HTTP/1.1 over TLS, certificates verified
+  connect to        api.example.com:443, HTTP/2 or HTTP/1.1 (ALPN) over TLS, certificates verified
   request timeout   30s
 load
   users             10 (closed model)
