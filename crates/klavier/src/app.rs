@@ -82,8 +82,10 @@ fn overrides(args: &OverrideArgs) -> Overrides {
 fn execute(plan: Plan, output: &OutputArgs) -> anyhow::Result<()> {
     raise_open_file_limit();
     let seed = plan.seed.unwrap_or_else(random_seed);
-    let connector = Connector::new(&plan.target).map_err(|e| BadInput(e.to_string()))?;
     let threads = output.threads.map_or_else(default_threads, |n| n as usize);
+    let connector = Connector::new(&plan.target)
+        .map_err(|e| BadInput(e.to_string()))?
+        .shared_by(threads);
     let plan = Arc::new(plan);
     let mut live = LiveView::new(output.quiet);
     let result = engine::run(

@@ -147,6 +147,8 @@ pub struct Detail {
     retried: u64,
     backoffs: u64,
     backoff: Duration,
+    /// Exchanges over HTTP/1.1 and over HTTP/2.
+    protocols: [u64; 2],
 }
 
 impl Detail {
@@ -164,6 +166,16 @@ impl Detail {
     pub(crate) fn record_backoff(&mut self, pause: Duration) {
         self.backoffs += 1;
         self.backoff += pause;
+    }
+
+    /// Counts an exchange that went over HTTP/2 (`true`) or HTTP/1.1.
+    pub(crate) fn record_protocol(&mut self, http2: bool) {
+        self.protocols[usize::from(http2)] += 1;
+    }
+
+    /// Exchanges over HTTP/1.1 and over HTTP/2.
+    pub fn protocols(&self) -> [u64; 2] {
+        self.protocols
     }
 
     /// Pauses before reconnecting, and their total time.
@@ -200,6 +212,8 @@ impl AddAssign<&Detail> for Detail {
         self.retried += other.retried;
         self.backoffs += other.backoffs;
         self.backoff += other.backoff;
+        self.protocols[0] += other.protocols[0];
+        self.protocols[1] += other.protocols[1];
     }
 }
 

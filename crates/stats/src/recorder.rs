@@ -107,6 +107,14 @@ impl Recorder {
         }
     }
 
+    /// Records that an exchange of row `request` went over HTTP/2 (`true`) or HTTP/1.1.
+    pub fn record_protocol(&mut self, request: usize, http2: bool) {
+        self.current
+            .request_mut(request)
+            .detail_mut()
+            .record_protocol(http2);
+    }
+
     /// Records a pause of row `request`'s user before reconnecting (connections had
     /// just failed at once).
     pub fn record_backoff(&mut self, request: usize, pause: Duration) {

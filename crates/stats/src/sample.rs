@@ -40,13 +40,15 @@ pub enum FailureKind {
     TooManyRedirects,
     /// The HTTP proxy refused to open a tunnel (or is not a proxy).
     Proxy,
+    /// The server would not speak the HTTP version asked for (`http = "2"`).
+    Protocol,
     /// Anything else.
     Other,
 }
 
 impl FailureKind {
     /// How many kinds there are: the length of per-kind counter arrays.
-    pub const COUNT: usize = 15;
+    pub const COUNT: usize = 16;
 
     /// Every kind, in declaration order; `ALL[k as usize] == k`.
     pub const ALL: [FailureKind; FailureKind::COUNT] = [
@@ -64,6 +66,7 @@ impl FailureKind {
         FailureKind::ContentDecoding,
         FailureKind::TooManyRedirects,
         FailureKind::Proxy,
+        FailureKind::Protocol,
         FailureKind::Other,
     ];
 
@@ -84,6 +87,7 @@ impl FailureKind {
             FailureKind::ContentDecoding => "content_decoding",
             FailureKind::TooManyRedirects => "too_many_redirects",
             FailureKind::Proxy => "proxy",
+            FailureKind::Protocol => "protocol",
             FailureKind::Other => "other",
         }
     }
@@ -105,6 +109,7 @@ impl FailureKind {
             FailureKind::ContentDecoding => "body could not be decoded",
             FailureKind::TooManyRedirects => "too many redirects",
             FailureKind::Proxy => "the proxy refused the tunnel",
+            FailureKind::Protocol => "the server would not speak HTTP/2",
             FailureKind::Other => "other error",
         }
     }

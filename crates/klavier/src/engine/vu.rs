@@ -10,6 +10,7 @@ use rand::{Rng, SeedableRng};
 use rand_xoshiro::Xoshiro256PlusPlus;
 use tokio::time::{sleep_until, Instant};
 
+use crate::http::Protocol;
 use crate::session::{self, Flight, RenderError, Session};
 
 use super::context::Context;
@@ -282,6 +283,9 @@ pub(super) async fn run_iteration<T: Transport>(
         recorder.record_judged(request.stat, &sample, failed);
         recorder.record_detail(request.stat, exchanged.reason, hops, exchanged.retried);
         recorder.record_timing(request.stat, &exchanged.timing);
+        if let Some(protocol) = exchanged.protocol {
+            recorder.record_protocol(request.stat, protocol == Protocol::Http2);
+        }
     }
     IterationEnd::Completed { ok }
 }

@@ -12,10 +12,11 @@ use klavier_stats::{FailureKind, Outcome, Phase, Reason, Timing};
 use tokio::time::{timeout_at, Instant};
 
 use super::capture::{Capture, Captured};
+use super::conn::{Conn, Protocol};
 use super::connector::Connector;
 use super::failure::Failure;
-use super::h1::Connection;
 use super::origin::Origin;
+use super::pool;
 
 /// The most origins a user keeps a connection open to at once.
 const MAX_ORIGINS: usize = 8;
@@ -43,13 +44,15 @@ pub struct Exchanged {
     /// Where its time went: connecting (when it opened a connection), the first
     /// response byte, the transfer.
     pub timing: Timing,
+    /// The protocol it went over (none when no connection was made).
+    pub protocol: Option<Protocol>,
 }
 
 /// A user's connection to one origin (none while closed).
 #[derive(Debug)]
 struct Slot {
     origin: Origin,
-    connection: Option<Connection>,
+    connection: Option<Conn>,
 }
 
 /// One user's connections.
@@ -218,14 +221,15 @@ async fn attempt(
     keep: Option<(Capture, &mut Captured)>,
     deadline: Instant,
 ) -> Attempt {
-    let reused = slot
-        .connection
-        .as_ref()
-        .is_some_and(Connection::is_reusable);
+    let reused = slot.connection.as_ref().is_some_and(Conn::is_reusable);
     let mut timing = Timing::default();
     if !reused {
         slot.connection = None;
-        match connector.connect(&slot.origin, deadline).await {
+        let opened = match connector.shared {
+            Some(share) => pool::connect(connector, &slot.origin, share, deadline).await,
+            None => connector.connect(&slot.origin, deadline).await,
+        };
+        match opened {
             Ok((connection, opened)) => {
                 slot.connection = Some(connection);
                 timing = opened;
@@ -246,6 +250,7 @@ async fn attempt(
         .unwrap_or(Err(FailureKind::Timeout.into()));
     // What went over the wire, also when the exchange failed half-way.
     let wire = connection.wire();
+    let protocol = connection.protocol();
     let (first_byte, transfer) = wire.phases();
     if let Some(took) = first_byte {
         timing.set(Phase::FirstByte, took);
@@ -273,6 +278,7 @@ async fn attempt(
             retried: false,
             reason,
             timing,
+            protocol: Some(protocol),
         },
         stale_connection: reused && closed_unanswered,
         fresh: !reused,
@@ -288,6 +294,7 @@ fn failed(failure: impl Into<Failure>) -> Exchanged {
         retried: false,
         reason: failure.reason,
         timing: Timing::default(),
+        protocol: None,
     }
 }
 

@@ -7,7 +7,7 @@ use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
 
 use klavier_h1::{Decoder, Limits};
-use klavier_plan::{ClientOptions, Proxy, Request, Target};
+use klavier_plan::{ClientOptions, HttpVersion, Proxy, Request, Target};
 use klavier_stats::{FailureKind, Phase, Timing};
 use rustls::pki_types::ServerName;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -15,8 +15,10 @@ use tokio::net::TcpStream;
 use tokio::time::{timeout_at, Instant};
 use tokio_rustls::TlsConnector;
 
+use super::conn::Conn;
 use super::failure::{self, Failure};
 use super::h1::{self, Connection, Forward};
+use super::h2::H2Connection;
 use super::origin::Origin;
 use super::stream::Stream;
 use super::tls::{self, TlsSetupError};
@@ -31,6 +33,9 @@ pub struct Connector {
     options: ClientOptions,
     /// The proxy for `http` and for `https` origins.
     proxies: [Option<Proxy>; 2],
+    /// HTTP/2 connections each worker thread shares among its users
+    /// (`[target] connections`, split across the threads).
+    pub(super) shared: Option<usize>,
 }
 
 impl Connector {
@@ -62,6 +67,7 @@ impl Connector {
             timeout: target.timeout,
             base,
             proxies: proxies(&target.client),
+            shared: target.client.connections.map(|n| n as usize),
             options: target.client.clone(),
         };
         if connector.base.tls {
@@ -70,6 +76,16 @@ impl Connector {
                 .map_err(|_| invalid("TLS server name"))?;
         }
         Ok(connector)
+    }
+
+    /// Splits `[target] connections` across `threads` worker threads (each gets its
+    /// share, at least one).
+    pub fn shared_by(mut self, threads: usize) -> Self {
+        self.shared = self
+            .options
+            .connections
+            .map(|n| (n as usize).div_ceil(threads.max(1)));
+        self
     }
 
     /// The proxy `origin` is reached through, if any.
@@ -83,7 +99,7 @@ impl Connector {
         &self,
         origin: &Origin,
         deadline: Instant,
-    ) -> Result<(Connection, Timing), Failure> {
+    ) -> Result<(Conn, Timing), Failure> {
         let deadline = deadline.min(Instant::now() + self.options.connect_timeout);
         let late = || Failure::from(FailureKind::ConnectTimeout);
         let proxy = self.proxy_for(origin);
@@ -120,7 +136,7 @@ impl Connector {
             }),
             _ => None,
         };
-        let stream = if origin.tls {
+        let (stream, h2) = if origin.tls {
             let handshake = Instant::now();
             let name = self.server_name(origin)?;
             let tls = timeout_at(deadline, self.tls.connect(name, tcp))
@@ -128,10 +144,24 @@ impl Connector {
                 .map_err(|_| late())?
                 .map_err(|e| failure::handshake_error(&e))?;
             timing.set(Phase::Tls, handshake.elapsed());
-            Stream::Tls(Box::new(tls))
+            let h2 = tls.get_ref().1.alpn_protocol() == Some(b"h2".as_slice());
+            if self.options.http == HttpVersion::Http2 && !h2 {
+                return Err(FailureKind::Protocol.into());
+            }
+            (Stream::Tls(Box::new(tls)), h2)
         } else {
-            Stream::Plain(tcp)
+            let h2c = self.options.http == HttpVersion::H2c && forward.is_none();
+            (Stream::Plain(tcp), h2c)
         };
+        if h2 {
+            let connection = timeout_at(
+                deadline,
+                H2Connection::handshake(stream, self.options.max_body),
+            )
+            .await
+            .map_err(|_| late())??;
+            return Ok((Conn::H2(connection), timing));
+        }
         let limits = Limits {
             max_headers: self.options.max_response_headers,
             ..Limits::default()
@@ -139,7 +169,7 @@ impl Connector {
         let mut connection = Connection::new(stream, limits, self.options.max_body);
         connection.set_forward(forward);
         connection.set_keep_alive(self.options.keep_alive);
-        Ok((connection, timing))
+        Ok((Conn::H1(connection), timing))
     }
 
     /// The TLS name for `origin`: `server_name` for the base URL's origin when set.

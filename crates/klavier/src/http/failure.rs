@@ -45,6 +45,13 @@ pub fn connect_error(err: &io::Error) -> Failure {
 /// `Tls` with its reason; the peer hanging up during the handshake is a connection
 /// failure.
 pub fn handshake_error(err: &io::Error) -> Failure {
+    if let Some(rustls::Error::AlertReceived(AlertDescription::NoApplicationProtocol)) =
+        rustls_error(err)
+    {
+        // The server speaks none of the protocols offered (HTTP/2 only, asked of an
+        // HTTP/1.1 server): not a TLS problem, a protocol one.
+        return FailureKind::Protocol.into();
+    }
     if let Some(tls) = rustls_error(err) {
         return Failure::because(FailureKind::Tls, tls_reason(tls));
     }

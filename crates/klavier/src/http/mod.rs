@@ -6,16 +6,20 @@
 
 mod capture;
 mod client;
+mod conn;
 mod connector;
 mod content;
 mod failure;
 mod h1;
+mod h2;
 mod keeper;
 mod origin;
+mod pool;
 mod stream;
 mod tls;
 
 pub use capture::{Capture, Captured};
 pub use client::{Client, Exchanged};
+pub use conn::Protocol;
 pub use connector::Connector;
 pub use tls::TlsSetupError;

@@ -97,6 +97,10 @@ pub struct RequestSummary {
     /// Their total time, in seconds.
     #[serde(default, skip_serializing_if = "is_zero_f64")]
     pub reconnect_backoff_seconds: f64,
+    /// Exchanges by the protocol that carried them: `http/1.1`, `h2`. Absent in older
+    /// results.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub protocols: BTreeMap<String, u64>,
 }
 
 /// For `skip_serializing_if`: a count that is written only when something happened.
@@ -165,6 +169,12 @@ impl RequestSummary {
             connections_opened: row.phases().opened(),
             reconnect_backoffs: row.detail().backoff().0,
             reconnect_backoff_seconds: row.detail().backoff().1.as_secs_f64(),
+            protocols: ["http/1.1", "h2"]
+                .into_iter()
+                .zip(row.detail().protocols())
+                .filter(|&(_, n)| n > 0)
+                .map(|(name, n)| (name.to_owned(), n))
+                .collect(),
         }
     }
 

@@ -78,6 +78,7 @@ impl Transport for Clockwork {
             retried: false,
             reason: None,
             timing: klavier_stats::Timing::default(),
+            protocol: None,
         }
     }
 

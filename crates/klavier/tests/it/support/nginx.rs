@@ -41,13 +41,22 @@ impl Nginx {
     /// write them before the requests). Panics, saying how to install nginx, if it is
     /// not installed.
     pub fn start_site(dir: &Path, site: Site<'_>) -> Self {
+        Self::start_listening(dir, site, "")
+    }
+
+    /// nginx speaking cleartext HTTP/2 with prior knowledge (`listen … http2`).
+    pub fn start_h2c(dir: &Path, site: Site<'_>) -> Self {
+        Self::start_listening(dir, site, " http2")
+    }
+
+    fn start_listening(dir: &Path, site: Site<'_>, listen_options: &str) -> Self {
         let binary = process::find_program("nginx", &["/usr/sbin", "/usr/local/nginx/sbin"])
             .unwrap_or_else(|| process::missing("nginx", "apt-get install nginx-light"));
         std::fs::create_dir_all(dir.join("www")).expect("the workspace is writable");
         let conf = dir.join("nginx.conf");
         let server = ServerProcess::start("nginx", &dir.join("nginx.out"), |addr| {
-            std::fs::write(&conf, config(dir, &addr.to_string(), site))
-                .expect("the workspace is writable");
+            let listen = format!("{addr}{listen_options}");
+            std::fs::write(&conf, config(dir, &listen, site)).expect("the workspace is writable");
             let mut cmd = Command::new(&binary);
             cmd.arg("-p")
                 .arg(dir)

@@ -30,6 +30,8 @@ pub struct Setup {
     /// The server asks for a client certificate signed by the same CA, and refuses
     /// clients without one.
     pub client_auth: bool,
+    /// The server offers only HTTP/1.1 in ALPN (else HTTP/2 first, then HTTP/1.1).
+    pub http1_only: bool,
 }
 
 impl Default for Setup {
@@ -38,6 +40,7 @@ impl Default for Setup {
             names: vec!["localhost".to_owned(), "127.0.0.1".to_owned()],
             expired: false,
             client_auth: false,
+            http1_only: false,
         }
     }
 }
@@ -69,7 +72,11 @@ impl TlsTarget {
         let mut config = builder
             .with_single_cert(pki.chain, pki.key)
             .expect("the generated key matches its certificate");
-        config.alpn_protocols = vec![b"http/1.1".to_vec()];
+        config.alpn_protocols = if setup.http1_only {
+            vec![b"http/1.1".to_vec()]
+        } else {
+            vec![b"h2".to_vec(), b"http/1.1".to_vec()]
+        };
         let acceptor = TlsAcceptor::from(Arc::new(config));
         let state = Arc::new(TargetState::new());
         let served = state.clone();
