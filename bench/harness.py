@@ -11,6 +11,7 @@ import argparse
 import datetime
 import http.client
 import json
+import re
 import os
 import platform
 import shutil
@@ -253,6 +254,62 @@ def throughput(args, servers):
     }
 
 
+H2_TOOLS = ["klavier", "h2load"]
+
+
+def h2(args, target):
+    """Klavier over h2c against h2load, alternating, 64 connections."""
+    tools = [t for t in H2_TOOLS if t == "klavier" or shutil.which(t)]
+    results = {tool: [] for tool in tools}
+    for r in range(args.rounds):
+        for tool in tools[r % len(tools):] + tools[: r % len(tools)]:
+            results[tool].append(h2_measure(args, tool, target))
+            time.sleep(1)
+    return results
+
+
+def h2_measure(args, tool, target):
+    out = args.workdir / f"{tool}-h2.json"
+    timefile = args.workdir / "time.txt"
+    url = target.url("/api/health")
+    if tool == "h2load":
+        argv = ["h2load", "-c", "64", "-m", "1", "-t", "1", "-D", str(args.duration), url]
+    else:
+        base = url[: url.index("/", len("http://"))]
+        argv = [args.klavier, "run", str(BENCH / "profiles" / "h2c.toml"), "--quiet", "--threads", "1",
+                "--users", "64", "--duration", f"{args.duration}s", "--base-url", base, "--json", str(out)]
+    load = loadavg()
+    pinned = [*NICE, "taskset", "-c", GENERATOR_CORE, *argv]
+    wrapped = ["/usr/bin/time", "-f", "%U %S %M %e", "-o", str(timefile), *pinned]
+    stdout = subprocess.run(wrapped, capture_output=True, text=True, timeout=args.duration + 60).stdout
+    user, system, rss_kib, wall = timefile.read_text().split()[-4:]
+    if tool == "h2load":
+        done = int(re.search(r"requests: \d+ total, \d+ started, (\d+) done", stdout).group(1))
+        rps = float(re.search(r"finished in [\d.]+\w+, ([\d.]+) req/s", stdout).group(1))
+        errors = int(re.search(r"(\d+) failed, (\d+) errored", stdout).group(1))
+    else:
+        d = json.loads(out.read_text())
+        done, rps, errors = d["totals"]["count"], d["totals"]["rate_per_second"], d["totals"]["failures"]
+    cpu = float(user) + float(system)
+    result = {"requests": done, "rps": rps, "errors": errors, "cpu_s": cpu, "rss_kib": int(rss_kib),
+              "cpu_us_per_req": cpu * 1e6 / max(done, 1), "loadavg": load, "command": " ".join(pinned)}
+    log(f"{tool:8} h2c {rps:>10.0f} req/s {result['cpu_us_per_req']:6.2f} µs CPU/req load {load:.2f}")
+    return result
+
+
+def h2_table(results):
+    lines = ["| tool | requests/s | generator CPU µs/request | peak RSS KiB | errors | req/s vs h2load | CPU/req vs h2load |",
+             "| --- | --- | --- | --- | --- | --- | --- |"]
+    peer = results.get("h2load")
+    for tool, runs in results.items():
+        rps, cpu = med(runs, "rps"), med(runs, "cpu_us_per_req")
+        vs = ([f"{ratio(rps[0], med(peer, 'rps')[0]):.2f}×", f"{ratio(cpu[0], med(peer, 'cpu_us_per_req')[0]):.2f}×"]
+              if peer else ["–", "–"])
+        lines.append(f"| {tool} | {fmt(rps)} | {fmt(cpu, 2)} | {fmt(med(runs, 'rss_kib'))} "
+                     f"| {sum(r['errors'] for r in runs)} | {' | '.join(vs)} |")
+    return lines
+
+
 def steady_rate(server, users):
     """The rate `users` closed-loop connections achieve as the server sees it: each
     connection sends one request per cycle, and the mean gap between two requests on
@@ -444,6 +501,16 @@ def write_report(args, res, started, elapsed):
     if "throughput" in res:
         md += [f"## 1. Throughput and cost: 64 connections, {args.duration} s, `GET /api/health`", ""]
         md += throughput_table(res["throughput"]) + [""]
+    if "chunked" in res:
+        md += [f"## 1b. Chunked responses: 64 connections, {args.duration} s, "
+               "`GET /api/chunked?chunks=8&size=1024` (8 chunks of 1 KiB, no Content-Length)", ""]
+        md += throughput_table(res["chunked"]) + [""]
+    if "h2" in res:
+        md += [f"## 1c. HTTP/2 (h2c, prior knowledge): 64 connections, one stream at a time each, "
+               f"{args.duration} s, `GET /api/health` on the built-in target", "",
+               "Klavier with `http = \"h2c\"` against h2load (nghttp2) with `-c 64 -m 1`: "
+               "the same work, a request per connection at a time.", ""]
+        md += h2_table(res["h2"]) + [""]
     if "scale" in res:
         md += [f"## 2. Scale: {args.users:,} users, {args.duration} s, `GET /delay/1000` on the built-in target", "",
                "The server-side rate is users ÷ the mean time between two requests on one connection, "
@@ -487,7 +554,7 @@ def write_report(args, res, started, elapsed):
 
 def iter_runs(res):
     for key, val in res.items():
-        if key == "throughput":
+        if key in ("throughput", "chunked"):
             for by_tool in val.values():
                 yield from by_tool.values()
         elif key == "long":
@@ -510,7 +577,7 @@ def main():
     p.add_argument("--long-duration", type=int, default=60)
     p.add_argument("--dispatch-duration", type=int, default=10)
     p.add_argument("--users", type=int, default=10_000)
-    p.add_argument("--only", action="append", choices=["throughput", "scale", "accuracy", "long", "dispatch"])
+    p.add_argument("--only", action="append", choices=["throughput", "chunked", "h2", "scale", "accuracy", "long", "dispatch"])
     p.add_argument("--servers", default="target,nginx")
     p.add_argument("--tools", default=",".join(TOOLS))
     p.add_argument("--out", type=Path, default=BENCH / "RESULTS.md")
@@ -522,8 +589,9 @@ def main():
         "api/health": BENCH / "profiles" / "health.toml",
         "delay/1000": BENCH / "profiles" / "delay1000.toml",
         "delay/1": BENCH / "profiles" / "delay1.toml",
+        "api/chunked?chunks=8&size=1024": BENCH / "profiles" / "chunked.toml",
     }
-    only = args.only or ["throughput", "scale", "accuracy", "long", "dispatch"]
+    only = args.only or ["throughput", "chunked", "h2", "scale", "accuracy", "long", "dispatch"]
     started = datetime.datetime.now(datetime.timezone.utc)
     t0 = time.monotonic()
     res = {}
@@ -536,6 +604,13 @@ def main():
                 servers.append(start_nginx(18081, args.workdir))
             if "throughput" in only:
                 res["throughput"] = throughput(args, servers)
+            if "chunked" in only:
+                res["chunked"] = {
+                    "klavier target": rounds(args, lambda tool: measure(
+                        args, tool, target, "/api/chunked?chunks=8&size=1024", 64, args.duration))
+                }
+            if "h2" in only:
+                res["h2"] = h2(args, target)
             if "scale" in only:
                 res["scale"] = scale(args, target)
             if "accuracy" in only:

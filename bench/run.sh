@@ -22,6 +22,7 @@ command -v wrk >/dev/null 2>&1 || missing+=(wrk)
 command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || missing+=(nginx-light)
 [ -x /usr/bin/time ] || missing+=(time)
 command -v taskset >/dev/null 2>&1 || missing+=(util-linux)
+command -v h2load >/dev/null 2>&1 || missing+=(nghttp2-client)
 command -v python3 >/dev/null 2>&1 || missing+=(python3)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "installing ${missing[*]}" >&2

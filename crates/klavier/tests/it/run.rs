@@ -279,11 +279,15 @@ min_scenario_interval_ms = 100
 
 #[test]
 fn the_same_seed_makes_the_same_choices() {
-    // One user, one scenario every 250 ms for 2 s: eight picks per run, the same
-    // number each time, so equal seeds must give equal counts per request.
+    // One user picks a scenario once per row of a `unique` feeder of 8 rows, then
+    // stops: exactly eight picks per run whatever the machine's speed, so equal seeds
+    // must give equal counts per request.
     let profile = r#"
 [target]
 base_url = "http://127.0.0.1:9"
+[data.turns]
+file = "turns.csv"
+strategy = "unique"
 [scenarios.health_check]
 weight = 1
 [[scenarios.health_check.requests]]
@@ -293,10 +297,10 @@ weight = 1
 [[scenarios.login.requests]]
 path = "/api/auth/login"
 [timings]
-test_duration_seconds = 2
-min_scenario_interval_ms = 250
+test_duration_seconds = 30
 "#;
     let ws = Workspace::new();
+    ws.write("turns.csv", "turn\n1\n2\n3\n4\n5\n6\n7\n8\n");
     let server = target();
     let url = server.base_url();
     let args = ["--base-url", &url, "--users", "1", "--seed", "4242"];

@@ -24,8 +24,10 @@ fn the_open_model_reports_the_stall_users_see() {
     // first 200 ms of each second. Arrivals due then (20%) wait for the stall to end:
     // one due at phase p ms answers at about 200 - p ms, so the slowest 20% spread
     // from ~0 to 200 ms. The median sees no stall; p90 is the middle of the spread
-    // (≈100 ms); p99 is 190 ms into it (≈190 ms). Bounds are loose for a busy machine,
-    // but far from what a coordinated-omission-blind tool would report (a few ms).
+    // (≈100 ms); p99 is 190 ms into it (≈190 ms). The lower bounds are the point: a
+    // loaded machine can only add latency, never hide the stall, so they hold under any
+    // load and fail a coordinated-omission-blind tool (a few ms). The upper bounds only
+    // catch gross errors, so they leave a busy CI machine 200 ms of its own delay.
     let server = target();
     server.state().stall.set(stall_200ms_every_second());
     let ws = Workspace::new();
@@ -41,13 +43,13 @@ fn the_open_model_reports_the_stall_users_see() {
         uint(response, "p90_us"),
         uint(response, "p99_us"),
     );
-    assert!(p50 < 50_000, "p50 {p50} µs should not see the stall");
+    assert!(p50 < 100_000, "p50 {p50} µs should not see the stall");
     assert!(
-        (60_000..=140_000).contains(&p90),
+        (60_000..=340_000).contains(&p90),
         "p90 {p90} µs, expected ≈ 100 ms"
     );
     assert!(
-        (150_000..=260_000).contains(&p99),
+        (150_000..=460_000).contains(&p99),
         "p99 {p99} µs, expected ≈ 190 ms"
     );
     // Uniform arrivals: exactly ceil(100/s × 3 s) = 300 were due, all started, all counted.
@@ -78,6 +80,8 @@ fn the_closed_model_shows_the_stall_as_lost_throughput() {
         stalled >= 150_000,
         "some request waited out a stall ({stalled} µs)"
     );
+    // At most 2 of thousands of requests meet a stall, so the p99 cannot show it; the
+    // bound leaves a busy machine 100 ms of its own delay.
     assert!(
         uint(&health["response_time"], "p99_us") < 150_000,
         "the p99 does not show it"
