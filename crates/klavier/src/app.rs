@@ -12,10 +12,12 @@ use klavier_stats::{Layout, RunInfo, Summary};
 
 use crate::cli::{CheckArgs, Cli, Command, DemoArgs, OutputArgs, OverrideArgs, RunArgs};
 use crate::engine::{self, Signals};
-use crate::exit::BadInput;
+use crate::exit::{BadInput, ThresholdsFailed};
 use crate::http::Connector;
 use crate::live::LiveView;
 use crate::report;
+use crate::thresholds::Watch;
+use klavier_stats::threshold::judge;
 
 /// The demo profile, bundled so `klavier demo` needs no files.
 const DEMO_PROFILE: &str = include_str!("../../../examples/demo.toml");
@@ -74,6 +76,7 @@ fn overrides(args: &OverrideArgs) -> Overrides {
         rate: args.rate,
         warmup: args.warmup,
         variables: args.vars.clone(),
+        thresholds: args.thresholds.clone(),
     }
 }
 
@@ -88,13 +91,17 @@ fn execute(plan: Plan, output: &OutputArgs) -> anyhow::Result<()> {
         .shared_by(threads);
     let plan = Arc::new(plan);
     let mut live = LiveView::new(output.quiet);
+    let mut watch = Watch::new(&plan, layout(&plan));
     let result = engine::run(
         plan.clone(),
         Arc::new(connector),
         seed,
         threads,
         Signals::Os,
-        &mut |progress| live.show(progress),
+        &mut |progress| {
+            live.show(progress);
+            watch.check(progress)
+        },
     )?;
     live.finish();
     let info = RunInfo {
@@ -116,10 +123,13 @@ fn execute(plan: Plan, output: &OutputArgs) -> anyhow::Result<()> {
     let mut summary = Summary::build(&info, &layout, &result.total, result.timeseries)
         .with_warmup(&result.warmup, plan.timings.warmup);
     summary.name_checks(&plan.session.check_names);
-    let json_result = output
-        .json
-        .as_deref()
-        .map(|path| write_json(&summary, path));
+    let verdict = judge(&summary, &plan.thresholds.list);
+    summary.thresholds = verdict.results.clone();
+    let json_result = output.json.as_deref().map(|path| {
+        write_file(path, "the JSON result", |out| {
+            report::write_json(&summary, out)
+        })
+    });
     let mut stdout = std::io::stdout().lock();
     report::write_text(&summary, &mut stdout).context("writing the summary")?;
     stdout.flush().context("writing the summary")?;
@@ -130,6 +140,10 @@ fn execute(plan: Plan, output: &OutputArgs) -> anyhow::Result<()> {
             "{} user task(s) panicked (first: {first:?}); the results are incomplete",
             summary.generator.panics
         );
+    }
+    if !verdict.passed() {
+        let (failed, total) = (verdict.failures(), verdict.results.len());
+        return Err(ThresholdsFailed { failed, total }.into());
     }
     Ok(())
 }
@@ -145,13 +159,18 @@ fn layout(plan: &Plan) -> Layout {
     }
 }
 
-fn write_json(summary: &Summary, path: &Path) -> anyhow::Result<()> {
-    let file = File::create(path)
-        .with_context(|| format!("creating the JSON result {}", path.display()))?;
+/// Writes one output file (`what` names it in errors). Every report file goes through
+/// here, so how files are written (atomically, checked beforehand) is decided once.
+fn write_file(
+    path: &Path,
+    what: &str,
+    write: impl FnOnce(&mut BufWriter<File>) -> std::io::Result<()>,
+) -> anyhow::Result<()> {
+    let file = File::create(path).with_context(|| format!("creating {what} {}", path.display()))?;
     let mut out = BufWriter::new(file);
-    report::write_json(summary, &mut out)
+    write(&mut out)
         .and_then(|()| out.flush())
-        .with_context(|| format!("writing the JSON result {}", path.display()))
+        .with_context(|| format!("writing {what} {}", path.display()))
 }
 
 fn default_threads() -> usize {

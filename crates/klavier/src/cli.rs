@@ -113,6 +113,12 @@ pub struct OverrideArgs {
     /// `[variables]`).
     #[arg(long = "var", value_name = "NAME=VALUE", value_parser = parse_var)]
     pub vars: Vec<(String, String)>,
+    /// A pass/fail criterion, repeatable (added to `[thresholds]`): "p99 < 250ms",
+    /// "error_rate < 1%", "rate >= 500/s", "checks > 99%", "dropped == 0"; on one row:
+    /// "request NAME: p95 < 100ms", "scenario NAME: error_rate < 5%". Exit code 3 when
+    /// one fails.
+    #[arg(long = "threshold", value_name = "EXPRESSION")]
+    pub thresholds: Vec<String>,
 }
 
 fn parse_var(text: &str) -> Result<(String, String), String> {

@@ -9,8 +9,20 @@ use std::process::ExitCode;
 #[error("{0}")]
 pub struct BadInput(pub String);
 
+/// The run completed and its reports are written, but thresholds failed: exit code 3.
+#[derive(Debug, thiserror::Error)]
+#[error("{failed} of {total} thresholds failed")]
+pub struct ThresholdsFailed {
+    /// How many failed.
+    pub failed: usize,
+    /// How many were judged.
+    pub total: usize,
+}
+
 /// Exit code for bad usage or a bad profile.
 pub const BAD_INPUT: u8 = 2;
+/// Exit code for a run whose thresholds were not met (CI gates on it).
+pub const THRESHOLDS_FAILED: u8 = 3;
 /// Exit code for a run that could not be carried out.
 pub const RUN_FAILED: u8 = 1;
 
@@ -31,6 +43,8 @@ pub fn code(err: &anyhow::Error) -> u8 {
         .any(|cause| cause.is::<BadInput>() || cause.is::<klavier_plan::ProfileError>());
     if bad_input {
         BAD_INPUT
+    } else if err.chain().any(|cause| cause.is::<ThresholdsFailed>()) {
+        THRESHOLDS_FAILED
     } else {
         RUN_FAILED
     }
@@ -53,5 +67,15 @@ mod tests {
         let err = anyhow::Error::new(BadInput("no".into())).context("reading");
         assert_eq!(code(&err), BAD_INPUT);
         assert_eq!(code(&anyhow::anyhow!("socket")), RUN_FAILED);
+    }
+
+    #[test]
+    fn failed_thresholds_are_exit_3() {
+        let err = anyhow::Error::new(ThresholdsFailed {
+            failed: 1,
+            total: 2,
+        });
+        assert_eq!(err.to_string(), "1 of 2 thresholds failed");
+        assert_eq!(code(&err), THRESHOLDS_FAILED);
     }
 }

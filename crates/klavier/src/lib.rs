@@ -12,3 +12,4 @@ pub mod http;
 pub mod live;
 pub mod report;
 pub mod session;
+pub mod thresholds;

@@ -60,6 +60,7 @@ mod sample;
 mod scenario;
 mod snapshot;
 mod summary;
+pub mod threshold;
 mod time;
 
 pub use hdrhistogram::Histogram;

@@ -60,8 +60,8 @@ pub struct RunResult {
     pub worker_cpu_peak: Option<f64>,
 }
 
-/// Runs `plan` with `seed` on `threads` worker threads, calling `on_progress` once a second.
-/// Returns when every user has stopped (at the end of the duration plus, at most, the
+/// Runs `plan` with `seed` on `threads` worker threads, calling `on_progress` once a second
+/// (which may break with a reason to stop the run gracefully). Returns when every user has stopped (at the end of the duration plus, at most, the
 /// graceful stop) or after an interruption by `signals`.
 pub fn run(
     plan: Arc<Plan>,
@@ -69,7 +69,7 @@ pub fn run(
     seed: u64,
     threads: usize,
     signals: Signals,
-    on_progress: &mut dyn FnMut(&Progress),
+    on_progress: &mut dyn FnMut(&Progress) -> std::ops::ControlFlow<StopReason>,
 ) -> anyhow::Result<RunResult> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()

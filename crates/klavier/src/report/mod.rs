@@ -12,6 +12,7 @@ mod shape;
 mod table;
 mod text;
 mod units;
+mod verdict;
 
 pub use json::write_json;
 pub use text::write_text;

@@ -76,6 +76,10 @@ pub fn write_text<W: Write>(summary: &Summary, out: &mut W) -> io::Result<()> {
     }
     writeln!(out)?;
     shape::write_latency_note(summary, out)?;
+    if !summary.thresholds.is_empty() {
+        writeln!(out)?;
+        super::verdict::write_thresholds(summary, out)?;
+    }
     out.flush()
 }
 
@@ -83,6 +87,7 @@ fn write_header(s: &Summary, out: &mut impl Write) -> io::Result<()> {
     let stop = match s.stop_reason {
         StopReason::Completed => "completed",
         StopReason::Interrupted => "interrupted before the planned end",
+        StopReason::AbortedByThreshold => "stopped early: a threshold failed (abort_on_fail)",
     };
     writeln!(out, "Klavier {} · {}", s.klavier_version, s.profile)?;
     writeln!(out, "  target     {}", s.target)?;
@@ -111,7 +116,7 @@ fn write_header(s: &Summary, out: &mut impl Write) -> io::Result<()> {
     let t = &s.totals;
     let measured = s.duration_seconds - s.warmup.as_ref().map_or(0.0, |w| w.duration_seconds);
     let dropped = s.arrivals.as_ref().map_or(0, |a| a.dropped);
-    writeln!(
+    write!(
         out,
         "  requests   {} in {:.2}s, {}, {} failed{}",
         t.count,
@@ -119,7 +124,16 @@ fn write_header(s: &Summary, out: &mut impl Write) -> io::Result<()> {
         rate(t.rate_per_second),
         failures(s.failures.count.max(t.failures), t.count + dropped),
         failed::failure_kinds(s)
-    )
+    )?;
+    // Failed checks are failures too, of another kind: the headline never hides them.
+    if t.check_failures > 0 {
+        write!(
+            out,
+            ", {} failed a check",
+            failures(t.check_failures, t.count)
+        )?;
+    }
+    writeln!(out)
 }
 
 pub(super) const LATENCY_HEADERS: [&str; 9] = [

@@ -20,5 +20,6 @@ mod redirects;
 mod run;
 mod signals;
 mod support;
+mod thresholds;
 mod tls;
 mod traffic;
