@@ -1,8 +1,6 @@
 //! Glue that reads like a recipe: load the plan, run it, write the reports.
 
-use std::fs::File;
-use std::io::{BufWriter, Write};
-use std::path::Path;
+use std::io::Write;
 use std::sync::Arc;
 use std::time::SystemTime;
 
@@ -15,7 +13,7 @@ use crate::engine::{self, Signals};
 use crate::exit::{BadInput, ThresholdsFailed};
 use crate::http::Connector;
 use crate::live::LiveView;
-use crate::report;
+use crate::outputs;
 use crate::thresholds::Watch;
 use klavier_stats::threshold::judge;
 
@@ -80,9 +78,9 @@ fn overrides(args: &OverrideArgs) -> Overrides {
     }
 }
 
-/// Runs a compiled plan and writes its reports: JSON first, so a closed stdout
-/// cannot lose the result file.
+/// Runs a compiled plan and writes its reports.
 fn execute(plan: Plan, output: &OutputArgs) -> anyhow::Result<()> {
+    outputs::check(output)?;
     raise_open_file_limit();
     let seed = plan.seed.unwrap_or_else(random_seed);
     let threads = output.threads.map_or_else(default_threads, |n| n as usize);
@@ -125,15 +123,7 @@ fn execute(plan: Plan, output: &OutputArgs) -> anyhow::Result<()> {
     summary.name_checks(&plan.session.check_names);
     let verdict = judge(&summary, &plan.thresholds.list);
     summary.thresholds = verdict.results.clone();
-    let json_result = output.json.as_deref().map(|path| {
-        write_file(path, "the JSON result", |out| {
-            report::write_json(&summary, out)
-        })
-    });
-    let mut stdout = std::io::stdout().lock();
-    report::write_text(&summary, &mut stdout).context("writing the summary")?;
-    stdout.flush().context("writing the summary")?;
-    json_result.transpose()?;
+    outputs::write_all(&summary, output)?;
     if let Some(first) = summary.generator.panic_messages.first() {
         // A bug in Klavier: the reports are written, and the run still fails.
         anyhow::bail!(
@@ -157,20 +147,6 @@ fn layout(plan: &Plan) -> Layout {
             .map(|s| (s.name.clone(), s.weight.get()))
             .collect(),
     }
-}
-
-/// Writes one output file (`what` names it in errors). Every report file goes through
-/// here, so how files are written (atomically, checked beforehand) is decided once.
-fn write_file(
-    path: &Path,
-    what: &str,
-    write: impl FnOnce(&mut BufWriter<File>) -> std::io::Result<()>,
-) -> anyhow::Result<()> {
-    let file = File::create(path).with_context(|| format!("creating {what} {}", path.display()))?;
-    let mut out = BufWriter::new(file);
-    write(&mut out)
-        .and_then(|()| out.flush())
-        .with_context(|| format!("writing {what} {}", path.display()))
 }
 
 fn default_threads() -> usize {

@@ -170,9 +170,17 @@ fn parse_rate(text: &str) -> Result<f64, String> {
 /// Where results go and how the run executes.
 #[derive(Debug, Args, Clone, Default)]
 pub struct OutputArgs {
-    /// Also write the result as JSON (schema klavier.result/v1) to FILE.
+    /// Also write the result as JSON (schema klavier.result/v1) to FILE; `-` writes it to
+    /// stdout (the summary then goes to stderr).
     #[arg(long, value_name = "FILE")]
     pub json: Option<PathBuf>,
+    /// Also write a CSV file: a row per request, per scenario and the totals (`-`: stdout).
+    #[arg(long, value_name = "FILE")]
+    pub csv: Option<PathBuf>,
+    /// Also write JUnit XML for CI: a test case per threshold and per request's checks
+    /// (`-`: stdout).
+    #[arg(long, value_name = "FILE")]
+    pub junit: Option<PathBuf>,
     /// No live progress on stderr; only the final summary.
     #[arg(long, short)]
     pub quiet: bool,

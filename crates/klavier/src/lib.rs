@@ -10,6 +10,7 @@ pub mod engine;
 pub mod exit;
 pub mod http;
 pub mod live;
+pub mod outputs;
 pub mod report;
 pub mod session;
 pub mod thresholds;

@@ -5,8 +5,10 @@
 //! ended or from a result file read back later.
 
 mod checks;
+mod csv_file;
 mod failed;
 mod json;
+mod junit;
 mod phases;
 mod shape;
 mod table;
@@ -14,7 +16,9 @@ mod text;
 mod units;
 mod verdict;
 
+pub use csv_file::write_csv;
 pub use json::write_json;
+pub use junit::write_junit;
 pub use text::write_text;
 
 /// A summary built from real recorded samples, shared by the writers' tests.

@@ -15,6 +15,7 @@ mod journey;
 mod keepalive;
 mod nginx;
 mod origins;
+mod outputs;
 mod profile_errors;
 mod redirects;
 mod run;
