@@ -1,6 +1,7 @@
 //! Glue that reads like a recipe: load the plan, run it, write the reports.
 
 use std::io::Write;
+use std::path::Path;
 use std::sync::Arc;
 use std::time::SystemTime;
 
@@ -60,6 +61,15 @@ fn demo(args: DemoArgs) -> anyhow::Result<()> {
     );
     let result = execute(plan, &args.output);
     server.shutdown();
+    // The demo's failures are part of the show, not a problem with the tool or the target.
+    let note = "klavier demo: the \"broken\" scenario's GET /status/503 fails on purpose,\n\
+                to show how failures are reported.";
+    let mut out: Box<dyn Write> = if args.output.json.as_deref() == Some(Path::new("-")) {
+        Box::new(std::io::stderr())
+    } else {
+        Box::new(std::io::stdout())
+    };
+    writeln!(out, "\n{note}").context("writing the summary")?;
     result
 }
 

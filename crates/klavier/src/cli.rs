@@ -184,6 +184,9 @@ pub struct OutputArgs {
     /// No live progress on stderr; only the final summary.
     #[arg(long, short)]
     pub quiet: bool,
+    /// Every column of the summary's tables, unwrapped (by default it fits 100 columns).
+    #[arg(long)]
+    pub wide: bool,
     /// Worker threads (default: one per core).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=1024))]
     pub threads: Option<u32>,

@@ -3,7 +3,7 @@
 //! on stdout, or on stderr when a report took stdout.
 
 use std::fs::File;
-use std::io::{BufWriter, Write};
+use std::io::{BufWriter, IsTerminal, Write};
 use std::path::Path;
 
 use anyhow::Context as _;
@@ -11,7 +11,7 @@ use klavier_stats::Summary;
 
 use crate::cli::OutputArgs;
 use crate::exit::BadInput;
-use crate::report;
+use crate::report::{self, TextStyle};
 
 /// A report writer.
 type Writer = fn(&Summary, &mut dyn Write) -> std::io::Result<()>;
@@ -76,9 +76,13 @@ pub fn write_all(summary: &Summary, args: &OutputArgs) -> anyhow::Result<()> {
         }
     }
     let text = if to_stdout.is_empty() {
-        write_text(summary, &mut std::io::stdout().lock())
+        let stdout = std::io::stdout();
+        let style = text_style(stdout.is_terminal(), args.wide);
+        write_text(summary, &mut stdout.lock(), style)
     } else {
-        write_text(summary, &mut std::io::stderr().lock())
+        let stderr = std::io::stderr();
+        let style = text_style(stderr.is_terminal(), args.wide);
+        write_text(summary, &mut stderr.lock(), style)
     };
     match first_error {
         Some(e) => Err(e),
@@ -86,8 +90,12 @@ pub fn write_all(summary: &Summary, args: &OutputArgs) -> anyhow::Result<()> {
     }
 }
 
-fn write_text(summary: &Summary, mut out: &mut dyn Write) -> anyhow::Result<()> {
-    report::write_text(summary, &mut out)
+fn text_style(terminal: bool, wide: bool) -> TextStyle {
+    TextStyle::for_terminal(terminal, std::env::var_os("NO_COLOR").as_deref(), wide)
+}
+
+fn write_text(summary: &Summary, mut out: &mut dyn Write, style: TextStyle) -> anyhow::Result<()> {
+    report::write_text_styled(summary, &mut out, style)
         .and_then(|()| out.flush())
         .context("writing the summary")
 }

@@ -11,6 +11,7 @@ mod json;
 mod junit;
 mod phases;
 mod shape;
+mod style;
 mod table;
 mod text;
 mod units;
@@ -19,7 +20,8 @@ mod verdict;
 pub use csv_file::write_csv;
 pub use json::write_json;
 pub use junit::write_junit;
-pub use text::write_text;
+pub use style::TextStyle;
+pub use text::{write_text, write_text_styled};
 
 /// A summary built from real recorded samples, shared by the writers' tests.
 #[cfg(test)]
