@@ -9,7 +9,9 @@ use anyhow::Context as _;
 use klavier_plan::{Overrides, Plan};
 use klavier_stats::{Layout, RunInfo, Summary};
 
-use crate::cli::{CheckArgs, Cli, Command, DemoArgs, OutputArgs, OverrideArgs, RunArgs};
+use crate::cli::{
+    CheckArgs, Cli, Command, DemoArgs, OutputArgs, OverrideArgs, ReportArgs, RunArgs,
+};
 use crate::engine::{self, Signals};
 use crate::exit::{BadInput, ThresholdsFailed};
 use crate::http::Connector;
@@ -28,6 +30,33 @@ pub fn main(cli: Cli) -> anyhow::Result<()> {
         Command::Check(args) => check(args),
         Command::Demo(args) => demo(args),
         Command::Target(args) => klavier_testbed::run_forever(args.addr, args.stall),
+        Command::Report(args) => report(args),
+    }
+}
+
+/// Renders a saved result: the HTML report, or the text summary.
+fn report(args: ReportArgs) -> anyhow::Result<()> {
+    let path = &args.result;
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| BadInput(format!("cannot read the result {}: {e}", path.display())))?;
+    let summary: Summary = serde_json::from_str(&text).map_err(|e| {
+        BadInput(format!(
+            "{}:{}:{}: not a klavier.result/v1 JSON result: {e}",
+            path.display(),
+            e.line(),
+            e.column()
+        ))
+    })?;
+    match &args.html {
+        Some(html) => outputs::write_output(html, "the HTML report", |mut out| {
+            crate::report::write_html(&summary, &mut out)
+        }),
+        None => {
+            let stdout = std::io::stdout();
+            let style = outputs::text_style(std::io::IsTerminal::is_terminal(&stdout), args.wide);
+            crate::report::write_text_styled(&summary, &mut stdout.lock(), style)
+                .context("writing the summary")
+        }
     }
 }
 

@@ -30,6 +30,21 @@ pub enum Command {
     Demo(DemoArgs),
     /// Serve the built-in target (for trying profiles) until Ctrl-C.
     Target(TargetArgs),
+    /// Render a saved JSON result again: as an HTML report, or as the text summary.
+    Report(ReportArgs),
+}
+
+/// `klavier report`.
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// A result written by `klavier run --json`.
+    pub result: PathBuf,
+    /// Write the self-contained HTML report to FILE (without it, print the summary).
+    #[arg(long, value_name = "FILE")]
+    pub html: Option<PathBuf>,
+    /// Every column of the summary's tables, unwrapped.
+    #[arg(long)]
+    pub wide: bool,
 }
 
 /// `klavier run`.
@@ -177,6 +192,9 @@ pub struct OutputArgs {
     /// Also write a CSV file: a row per request, per scenario and the totals (`-`: stdout).
     #[arg(long, value_name = "FILE")]
     pub csv: Option<PathBuf>,
+    /// Also write the self-contained HTML report (charts, tables, thresholds) to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub html: Option<PathBuf>,
     /// Also write JUnit XML for CI: a test case per threshold and per request's checks
     /// (`-`: stdout).
     #[arg(long, value_name = "FILE")]

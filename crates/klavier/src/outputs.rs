@@ -1,5 +1,5 @@
 //! Where the reports of a run go: the files named on the command line (`--json`,
-//! `--csv`, `--junit`), any one of which may be `-` for stdout, then the text summary —
+//! `--csv`, `--junit`, `--html`), any one of which may be `-` for stdout, then the text summary —
 //! on stdout, or on stderr when a report took stdout.
 
 use std::fs::File;
@@ -18,7 +18,7 @@ type Writer = fn(&Summary, &mut dyn Write) -> std::io::Result<()>;
 
 /// The report files asked for: (path, what it is, its writer).
 fn files(args: &OutputArgs) -> Vec<(&Path, &'static str, Writer)> {
-    let asked: [(Option<&Path>, &'static str, Writer); 3] = [
+    let asked: [(Option<&Path>, &'static str, Writer); 4] = [
         (args.json.as_deref(), "the JSON result", |s, mut out| {
             report::write_json(s, &mut out)
         }),
@@ -27,6 +27,9 @@ fn files(args: &OutputArgs) -> Vec<(&Path, &'static str, Writer)> {
         }),
         (args.junit.as_deref(), "the JUnit report", |s, mut out| {
             report::write_junit(s, &mut out)
+        }),
+        (args.html.as_deref(), "the HTML report", |s, mut out| {
+            report::write_html(s, &mut out)
         }),
     ];
     asked
@@ -90,7 +93,8 @@ pub fn write_all(summary: &Summary, args: &OutputArgs) -> anyhow::Result<()> {
     }
 }
 
-fn text_style(terminal: bool, wide: bool) -> TextStyle {
+/// The text summary's layout for a stream: colour on a terminal unless `NO_COLOR`.
+pub fn text_style(terminal: bool, wide: bool) -> TextStyle {
     TextStyle::for_terminal(terminal, std::env::var_os("NO_COLOR").as_deref(), wide)
 }
 

@@ -7,6 +7,7 @@
 mod checks;
 mod csv_file;
 mod failed;
+mod html;
 mod json;
 mod junit;
 mod phases;
@@ -18,6 +19,7 @@ mod units;
 mod verdict;
 
 pub use csv_file::write_csv;
+pub use html::write_html;
 pub use json::write_json;
 pub use junit::write_junit;
 pub use style::TextStyle;

@@ -10,6 +10,7 @@ mod demo;
 mod dispatch;
 mod failures;
 mod hostile;
+mod html;
 mod http2;
 mod journey;
 mod keepalive;
