@@ -10,14 +10,15 @@ use klavier_plan::{Overrides, Plan};
 use klavier_stats::{Layout, RunInfo, Summary};
 
 use crate::cli::{
-    CheckArgs, Cli, Command, DemoArgs, OutputArgs, OverrideArgs, ReportArgs, RunArgs,
+    CheckArgs, Cli, Command, CompareArgs, DemoArgs, OutputArgs, OverrideArgs, ReportArgs, RunArgs,
 };
 use crate::engine::{self, Signals};
-use crate::exit::{BadInput, ThresholdsFailed};
+use crate::exit::{BadInput, Regressed, ThresholdsFailed};
 use crate::http::Connector;
 use crate::live::LiveView;
 use crate::outputs;
 use crate::thresholds::Watch;
+use klavier_stats::compare::Tolerance;
 use klavier_stats::threshold::judge;
 
 /// The demo profile, bundled so `klavier demo` needs no files.
@@ -31,15 +32,47 @@ pub fn main(cli: Cli) -> anyhow::Result<()> {
         Command::Demo(args) => demo(args),
         Command::Target(args) => klavier_testbed::run_forever(args.addr, args.stall),
         Command::Report(args) => report(args),
+        Command::Compare(args) => compare(args),
     }
 }
 
-/// Renders a saved result: the HTML report, or the text summary.
-fn report(args: ReportArgs) -> anyhow::Result<()> {
-    let path = &args.result;
+/// Compares two saved results of the same profile.
+fn compare(args: CompareArgs) -> anyhow::Result<()> {
+    let (base, new) = (read_result(&args.base)?, read_result(&args.new)?);
+    if base.profile != new.profile {
+        return Err(BadInput(format!(
+            "{} is a result of profile {:?} and {} of {:?}: compare runs of the same profile",
+            args.base.display(),
+            base.profile,
+            args.new.display(),
+            new.profile
+        ))
+        .into());
+    }
+    let tolerance = Tolerance {
+        max_regression: args.max_regression,
+        alpha: args.alpha,
+    };
+    let changes = klavier_stats::compare::compare(&base, &new, tolerance);
+    if changes.is_empty() {
+        return Err(BadInput("the two results have no request in common".to_owned()).into());
+    }
+    let tail = klavier_stats::compare::compare_tails(&base, &new, tolerance);
+    let mut stdout = std::io::stdout().lock();
+    crate::report::write_comparison(&changes, &tail, tolerance, &mut stdout)
+        .context("writing the comparison")?;
+    let regressed = changes.iter().filter(|c| c.regression).count() + usize::from(tail.regression);
+    if regressed > 0 {
+        return Err(Regressed(regressed).into());
+    }
+    Ok(())
+}
+
+/// A saved `klavier.result/v1` file; a file that is not one is bad input.
+fn read_result(path: &Path) -> anyhow::Result<Summary> {
     let text = std::fs::read_to_string(path)
         .map_err(|e| BadInput(format!("cannot read the result {}: {e}", path.display())))?;
-    let summary: Summary = serde_json::from_str(&text).map_err(|e| {
+    let summary = serde_json::from_str(&text).map_err(|e| {
         BadInput(format!(
             "{}:{}:{}: not a klavier.result/v1 JSON result: {e}",
             path.display(),
@@ -47,6 +80,12 @@ fn report(args: ReportArgs) -> anyhow::Result<()> {
             e.column()
         ))
     })?;
+    Ok(summary)
+}
+
+/// Renders a saved result: the HTML report, or the text summary.
+fn report(args: ReportArgs) -> anyhow::Result<()> {
+    let summary = read_result(&args.result)?;
     match &args.html {
         Some(html) => outputs::write_output(html, "the HTML report", |mut out| {
             crate::report::write_html(&summary, &mut out)

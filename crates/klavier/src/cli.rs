@@ -32,6 +32,36 @@ pub enum Command {
     Target(TargetArgs),
     /// Render a saved JSON result again: as an HTML report, or as the text summary.
     Report(ReportArgs),
+    /// Compare two results of the same profile: per request, what changed and whether
+    /// it is more than noise (exit code 3 on a significant regression).
+    Compare(CompareArgs),
+}
+
+/// `klavier compare`.
+#[derive(Debug, Args)]
+pub struct CompareArgs {
+    /// The baseline result (`klavier run --json`).
+    pub base: PathBuf,
+    /// The result to judge against it.
+    pub new: PathBuf,
+    /// The largest slow-down of p50, p90 or p99 (and rise of the error rate, in points)
+    /// tolerated, e.g. 10% or 0.1.
+    #[arg(long, value_name = "SHARE", default_value = "10%", value_parser = parse_share)]
+    pub max_regression: f64,
+    /// The significance level of the test: a smaller p-value is taken as a real change.
+    #[arg(long, value_name = "P", default_value_t = 0.01)]
+    pub alpha: f64,
+}
+
+fn parse_share(text: &str) -> Result<f64, String> {
+    let value = match text.trim().strip_suffix('%') {
+        Some(percent) => percent.trim().parse::<f64>().map(|p| p / 100.0),
+        None => text.trim().parse::<f64>(),
+    };
+    match value {
+        Ok(v) if v.is_finite() && v >= 0.0 => Ok(v),
+        _ => Err(format!("{text:?} is not a share such as 10% or 0.1")),
+    }
 }
 
 /// `klavier report`.

@@ -19,6 +19,11 @@ pub struct ThresholdsFailed {
     pub total: usize,
 }
 
+/// `klavier compare` found a significant regression: exit code 3, as CI gates on it.
+#[derive(Debug, thiserror::Error)]
+#[error("{0} significant regression(s)")]
+pub struct Regressed(pub usize);
+
 /// Exit code for bad usage or a bad profile.
 pub const BAD_INPUT: u8 = 2;
 /// Exit code for a run whose thresholds were not met (CI gates on it).
@@ -43,7 +48,10 @@ pub fn code(err: &anyhow::Error) -> u8 {
         .any(|cause| cause.is::<BadInput>() || cause.is::<klavier_plan::ProfileError>());
     if bad_input {
         BAD_INPUT
-    } else if err.chain().any(|cause| cause.is::<ThresholdsFailed>()) {
+    } else if err
+        .chain()
+        .any(|cause| cause.is::<ThresholdsFailed>() || cause.is::<Regressed>())
+    {
         THRESHOLDS_FAILED
     } else {
         RUN_FAILED

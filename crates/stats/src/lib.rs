@@ -50,6 +50,7 @@
 
 mod arrivals;
 mod checks;
+pub mod compare;
 mod detail;
 mod histogram;
 mod pacing;

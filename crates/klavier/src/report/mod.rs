@@ -5,6 +5,7 @@
 //! ended or from a result file read back later.
 
 mod checks;
+mod compare;
 mod csv_file;
 mod failed;
 mod html;
@@ -18,6 +19,7 @@ mod text;
 mod units;
 mod verdict;
 
+pub use compare::write_comparison;
 pub use csv_file::write_csv;
 pub use html::write_html;
 pub use json::write_json;
