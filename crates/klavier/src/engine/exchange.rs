@@ -27,7 +27,7 @@ pub(super) async fn send<T: Transport>(
 ) -> Flown {
     let mut total: Option<Exchanged> = None;
     loop {
-        let (request, capture, captured) = flight.to_send();
+        let (request, capture, captured) = flight.outgoing();
         let hop = transport.send_keeping(request, capture, captured).await;
         let mut sum = hop;
         if let Some(before) = total {

@@ -30,12 +30,9 @@ use tokio::sync::{mpsc, oneshot};
 use tokio_util::sync::CancellationToken;
 
 pub use aggregate::Progress;
-pub use closed::run_user;
-pub use context::Context;
 pub use control::Signals;
 pub use schedule::Schedule;
 pub use transport::Transport;
-pub use vu::Vu;
 
 use crate::http::Connector;
 
