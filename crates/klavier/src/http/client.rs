@@ -113,7 +113,8 @@ impl Client {
     /// A reused keep-alive connection that the server had already closed fails
     /// before any response byte; an idempotent request is then sent once more on a
     /// fresh connection (within the same timeout), as browsers and hyper do, and
-    /// counted as retried rather than as the server's failure.
+    /// counted as retried rather than as the server's failure. So is any request an
+    /// HTTP/2 server did no work on (refused, or cut by a GOAWAY).
     pub async fn send_keeping(
         &mut self,
         req: &Request,
@@ -125,7 +126,8 @@ impl Client {
         }
         let slot = &mut self.slots[0];
         let first = attempt(&self.connector, slot, req, reborrow(&mut keep), deadline).await;
-        if !first.stale_connection || !is_idempotent(&req.method) {
+        let again = first.unprocessed || (first.stale_connection && is_idempotent(&req.method));
+        if !again {
             self.pace(&first);
             return first.exchanged;
         }
@@ -138,12 +140,13 @@ impl Client {
     }
 
     /// Grows the reconnect backoff after a fresh connection that failed before any
-    /// response byte (not by a timeout: that took its time already); a response
-    /// resets it.
+    /// response byte or was sent away at once (not by a timeout: that took its time
+    /// already); a response resets it.
     fn pace(&mut self, attempt: &Attempt) {
         match attempt.exchanged.outcome {
             Outcome::Status(_) => self.backoff.succeeded(),
             Outcome::Failed(FailureKind::Timeout | FailureKind::ConnectTimeout) => {}
+            Outcome::Failed(FailureKind::GoAway) if attempt.fresh => self.backoff.failed(),
             Outcome::Failed(_) if attempt.fresh && attempt.exchanged.bytes_received == 0 => {
                 self.backoff.failed();
             }
@@ -211,6 +214,8 @@ struct Attempt {
     stale_connection: bool,
     /// The attempt opened (or tried to open) a connection.
     fresh: bool,
+    /// The server said it did no work on the request.
+    unprocessed: bool,
 }
 
 /// One attempt: a ready connection to the slot's origin, one exchange on it.
@@ -239,6 +244,7 @@ async fn attempt(
                     exchanged: failed(failure),
                     stale_connection: false,
                     fresh: true,
+                    unprocessed: false,
                 }
             }
         }
@@ -258,6 +264,7 @@ async fn attempt(
     if let Some(took) = transfer {
         timing.set(Phase::Transfer, took);
     }
+    let unprocessed = result.as_ref().is_err_and(Failure::unprocessed);
     let (outcome, reason) = match result {
         Ok(status) => (Outcome::Status(status), None),
         Err(failure) => {
@@ -282,6 +289,7 @@ async fn attempt(
         },
         stale_connection: reused && closed_unanswered,
         fresh: !reused,
+        unprocessed,
     }
 }
 

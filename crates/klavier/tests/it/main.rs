@@ -11,6 +11,7 @@ mod dispatch;
 mod failures;
 mod hostile;
 mod http2;
+mod http2_faults;
 mod journey;
 mod keepalive;
 mod nginx;
