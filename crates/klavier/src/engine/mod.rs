@@ -14,6 +14,7 @@ mod control;
 mod cpu;
 mod exchange;
 mod open;
+mod parallel;
 mod schedule;
 mod seeds;
 mod timer;

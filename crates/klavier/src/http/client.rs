@@ -94,6 +94,38 @@ impl Client {
         }
     }
 
+    /// Another client of the same user, for the requests of a `parallel` list sent
+    /// beside this one's: its own HTTP/1.1 connections; its HTTP/2 streams go on this
+    /// client's connections (see [`share_with`](Self::share_with)).
+    pub fn lane(&self) -> Self {
+        let mut lane = Client::new(self.connector.clone());
+        self.share_with(&mut lane);
+        lane
+    }
+
+    /// Puts this client's open HTTP/2 connections into `lane`, so its requests to
+    /// those origins go as streams of the same connection, as a browser's do. Its
+    /// HTTP/1.1 connections stay its own.
+    pub fn share_with(&self, lane: &mut Client) {
+        for slot in &self.slots {
+            let Some(Conn::H2(connection)) = &slot.connection else {
+                continue;
+            };
+            if !connection.is_open() {
+                continue;
+            }
+            let shared = Some(Conn::H2(connection.clone()));
+            match lane.slots.iter().position(|s| s.origin == slot.origin) {
+                Some(own) => lane.slots[own].connection = shared,
+                None if lane.slots.len() < MAX_ORIGINS => lane.slots.push(Slot {
+                    origin: slot.origin.clone(),
+                    connection: shared,
+                }),
+                None => {}
+            }
+        }
+    }
+
     /// When the next request may start, if connections failed at once just before:
     /// the engine waits until then (counted as reconnect backoff), so a dead server
     /// does not turn the user into a busy loop.

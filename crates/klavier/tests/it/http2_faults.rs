@@ -14,7 +14,9 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use crate::support::loopback::Loopback;
 use crate::support::nginx::{Nginx, Site, SEED_SITE};
-use crate::support::{one_request_profile, request, request_counts, run_profile, tally, uint};
+use crate::support::{
+    count_of, one_request_profile, request, request_counts, run_profile, tally, uint,
+};
 use crate::support::{Finished, Workspace};
 
 /// What the h2 crate's server did with the streams it was sent.
@@ -114,11 +116,6 @@ fn h2c_profile(base_url: &str, method: &str) -> String {
         "POST" => profile.replace("method = \"GET\"", "method = \"POST\"\nbody = \"x\""),
         _ => profile,
     }
-}
-
-/// A counter of a row that is left out of the JSON while it is zero.
-fn count_of(row: &serde_json::Value, field: &str) -> u64 {
-    row.get(field).map_or(0, |_| uint(row, field))
 }
 
 fn errors(run: &Finished, name: &str) -> std::collections::BTreeMap<String, u64> {

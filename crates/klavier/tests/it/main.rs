@@ -16,6 +16,7 @@ mod journey;
 mod keepalive;
 mod nginx;
 mod origins;
+mod parallel;
 mod profile_errors;
 mod redirects;
 mod run;
