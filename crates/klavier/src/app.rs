@@ -16,6 +16,7 @@ use crate::exit::BadInput;
 use crate::http::Connector;
 use crate::live::LiveView;
 use crate::report;
+use crate::scale;
 
 /// The demo profile, bundled so `klavier demo` needs no files.
 const DEMO_PROFILE: &str = include_str!("../../../examples/demo.toml");
@@ -32,7 +33,9 @@ pub fn main(cli: Cli) -> anyhow::Result<()> {
 
 fn run(args: RunArgs) -> anyhow::Result<()> {
     let plan = klavier_plan::load(&args.profile, &overrides(&args.overrides))?;
-    execute(plan, &args.output)
+    let scale = args.scale.resolve()?;
+    scale.check(&plan)?;
+    execute(plan, &args.output, &scale)
 }
 
 fn check(args: CheckArgs) -> anyhow::Result<()> {
@@ -58,7 +61,7 @@ fn demo(args: DemoArgs) -> anyhow::Result<()> {
         plan.load.max_users(),
         humantime::format_duration(plan.timings.duration),
     );
-    let result = execute(plan, &args.output);
+    let result = execute(plan, &args.output, &scale::Options::default());
     server.shutdown();
     result
 }
@@ -79,7 +82,7 @@ fn overrides(args: &OverrideArgs) -> Overrides {
 
 /// Runs a compiled plan and writes its reports: JSON first, so a closed stdout
 /// cannot lose the result file.
-fn execute(plan: Plan, output: &OutputArgs) -> anyhow::Result<()> {
+fn execute(plan: Plan, output: &OutputArgs, scale: &scale::Options) -> anyhow::Result<()> {
     raise_open_file_limit();
     let seed = plan.seed.unwrap_or_else(random_seed);
     let threads = output.threads.map_or_else(default_threads, |n| n as usize);
@@ -88,10 +91,11 @@ fn execute(plan: Plan, output: &OutputArgs) -> anyhow::Result<()> {
         .shared_by(threads);
     let plan = Arc::new(plan);
     let mut live = LiveView::new(output.quiet);
-    let result = engine::run(
+    let result = engine::run_segment(
         plan.clone(),
         Arc::new(connector),
         seed,
+        scale.segment,
         threads,
         Signals::Os,
         &mut |progress| live.show(progress),
@@ -103,7 +107,7 @@ fn execute(plan: Plan, output: &OutputArgs) -> anyhow::Result<()> {
         started_at: result.started_at,
         elapsed: result.elapsed,
         planned_duration: plan.timings.duration,
-        users: plan.load.max_users(),
+        users: scale.segment.users(plan.load.max_users()),
         seed,
         stop_reason: result.stop_reason,
         klavier_version: env!("CARGO_PKG_VERSION").to_owned(),
@@ -116,6 +120,7 @@ fn execute(plan: Plan, output: &OutputArgs) -> anyhow::Result<()> {
     let mut summary = Summary::build(&info, &layout, &result.total, result.timeseries)
         .with_warmup(&result.warmup, plan.timings.warmup);
     summary.name_checks(&plan.session.check_names);
+    scale.mark(&mut summary, &plan, seed);
     let json_result = output
         .json
         .as_deref()

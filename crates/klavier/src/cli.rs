@@ -43,6 +43,9 @@ pub struct RunArgs {
     /// Output and execution options.
     #[command(flatten)]
     pub output: OutputArgs,
+    /// Running one segment of a run split over many processes.
+    #[command(flatten)]
+    pub scale: crate::scale::ScaleArgs,
 }
 
 /// `klavier check`.

@@ -11,4 +11,5 @@ pub mod exit;
 pub mod http;
 pub mod live;
 pub mod report;
+pub mod scale;
 pub mod session;

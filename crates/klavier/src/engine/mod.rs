@@ -24,6 +24,7 @@ mod worker;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
+use klavier_plan::segment::Segment;
 use klavier_plan::Plan;
 use klavier_stats::{Snapshot, StopReason, TimePoint};
 use tokio::sync::{mpsc, oneshot};
@@ -71,16 +72,38 @@ pub fn run(
     signals: Signals,
     on_progress: &mut dyn FnMut(&Progress),
 ) -> anyhow::Result<RunResult> {
+    run_segment(
+        plan,
+        connector,
+        seed,
+        Segment::WHOLE,
+        threads,
+        signals,
+        on_progress,
+    )
+}
+
+/// Runs segment `segment` of `plan` (its users, or its arrivals, by the partition rule),
+/// as [`run`] runs the whole.
+pub fn run_segment(
+    plan: Arc<Plan>,
+    connector: Arc<Connector>,
+    seed: u64,
+    segment: Segment,
+    threads: usize,
+    signals: Signals,
+    on_progress: &mut dyn FnMut(&Progress),
+) -> anyhow::Result<RunResult> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
     let stop = CancellationToken::new();
     let abort = CancellationToken::new();
-    let shares = threads.clamp(1, plan.load.max_users().max(1) as usize);
+    let shares = threads.clamp(1, segment.users(plan.load.max_users()).max(1) as usize);
     let (reports, inbox) = mpsc::unbounded_channel();
     let (ready, readiness) = std::sync::mpsc::channel();
     // One per run: `seq()` and `unique` feeders count across every worker.
-    let session = Arc::new(crate::session::Shared::new(&plan));
+    let session = Arc::new(crate::session::Shared::for_segment(&plan, segment));
     let mut starts = Vec::new();
     let workers = (0..shares)
         .map(|index| {
@@ -89,6 +112,7 @@ pub fn run(
             let setup = worker::Setup {
                 index,
                 shares,
+                segment,
                 plan: plan.clone(),
                 session: session.clone(),
                 connector: connector.clone(),

@@ -18,6 +18,7 @@ mod origins;
 mod profile_errors;
 mod redirects;
 mod run;
+mod segments;
 mod signals;
 mod support;
 mod tls;

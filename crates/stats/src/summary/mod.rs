@@ -175,6 +175,22 @@ pub struct Summary {
     /// The warm-up, kept out of every other figure, when there was one.
     #[serde(default)]
     pub warmup: Option<WarmupSummary>,
+    /// Which segment of a run split over several processes this result is (`--segment`);
+    /// absent for a whole run.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub segment: Option<SegmentInfo>,
+    /// A digest of the compiled plan and the seed: results merge only with the same one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub plan_digest: Option<String>,
+}
+
+/// Segment `index` of `count` of a run (`--segment I/N`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SegmentInfo {
+    /// Which segment, from 0.
+    pub index: u32,
+    /// How many segments the run has.
+    pub count: u32,
 }
 
 impl Summary {
@@ -248,6 +264,8 @@ impl Summary {
             failures: FailureSummary::build(total),
             pacing: PacingSummary::build(total),
             warmup: None,
+            segment: None,
+            plan_digest: None,
         }
     }
 
