@@ -28,6 +28,7 @@ pub fn main(cli: Cli) -> anyhow::Result<()> {
         Command::Check(args) => check(args),
         Command::Demo(args) => demo(args),
         Command::Target(args) => klavier_testbed::run_forever(args.addr, args.stall),
+        Command::Merge(args) => scale::merge(&args),
     }
 }
 

@@ -30,6 +30,9 @@ pub enum Command {
     Demo(DemoArgs),
     /// Serve the built-in target (for trying profiles) until Ctrl-C.
     Target(TargetArgs),
+    /// Merge the JSON results of a run's segments (`run --segment I/N`) into the result
+    /// of the whole run.
+    Merge(crate::scale::MergeArgs),
 }
 
 /// `klavier run`.

@@ -3,6 +3,7 @@
 //! `klavier merge` can put the whole back together.
 
 mod digest;
+mod merge_cmd;
 mod segment_arg;
 
 use clap::Args;
@@ -13,6 +14,7 @@ use klavier_stats::{SegmentInfo, Summary};
 use crate::exit::BadInput;
 
 pub use digest::plan_digest;
+pub use merge_cmd::{merge, MergeArgs};
 pub use segment_arg::{resolve_segment, SegmentArg, JOB_COMPLETION_INDEX};
 
 /// `klavier run` options for running one segment of a run.

@@ -13,6 +13,7 @@ mod hostile;
 mod http2;
 mod journey;
 mod keepalive;
+mod merge;
 mod nginx;
 mod origins;
 mod profile_errors;
