@@ -91,12 +91,13 @@ fn execute(plan: Plan, output: &OutputArgs, scale: &scale::Options) -> anyhow::R
         .map_err(|e| BadInput(e.to_string()))?
         .shared_by(threads);
     let plan = Arc::new(plan);
+    scale.announce(output.quiet);
     let mut live = LiveView::new(output.quiet);
-    let result = engine::run_segment(
+    let result = engine::run_part(
         plan.clone(),
         Arc::new(connector),
         seed,
-        scale.segment,
+        scale.part(),
         threads,
         Signals::Os,
         &mut |progress| live.show(progress),
@@ -121,7 +122,7 @@ fn execute(plan: Plan, output: &OutputArgs, scale: &scale::Options) -> anyhow::R
     let mut summary = Summary::build(&info, &layout, &result.total, result.timeseries)
         .with_warmup(&result.warmup, plan.timings.warmup);
     summary.name_checks(&plan.session.check_names);
-    scale.mark(&mut summary, &plan, seed);
+    scale.mark(&mut summary, &plan, seed, result.start_lag);
     let json_result = output
         .json
         .as_deref()

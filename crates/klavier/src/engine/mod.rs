@@ -16,6 +16,7 @@ mod exchange;
 mod open;
 mod schedule;
 mod seeds;
+mod start;
 mod timer;
 mod transport;
 mod vu;
@@ -24,7 +25,6 @@ mod worker;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
-use klavier_plan::segment::Segment;
 use klavier_plan::Plan;
 use klavier_stats::{Snapshot, StopReason, TimePoint};
 use tokio::sync::{mpsc, oneshot};
@@ -35,6 +35,7 @@ pub use closed::run_user;
 pub use context::Context;
 pub use control::Signals;
 pub use schedule::Schedule;
+pub use start::{Part, StartAt, TooLate};
 pub use transport::Transport;
 pub use vu::Vu;
 
@@ -59,6 +60,8 @@ pub struct RunResult {
     pub timeseries: Vec<TimePoint>,
     /// The highest share of a second a worker thread spent on the CPU, if known.
     pub worker_cpu_peak: Option<f64>,
+    /// With a common start (`--start-at`): how late this process started after it.
+    pub start_lag: Option<Duration>,
 }
 
 /// Runs `plan` with `seed` on `threads` worker threads, calling `on_progress` once a second.
@@ -72,28 +75,29 @@ pub fn run(
     signals: Signals,
     on_progress: &mut dyn FnMut(&Progress),
 ) -> anyhow::Result<RunResult> {
-    run_segment(
+    run_part(
         plan,
         connector,
         seed,
-        Segment::WHOLE,
+        Part::default(),
         threads,
         signals,
         on_progress,
     )
 }
 
-/// Runs segment `segment` of `plan` (its users, or its arrivals, by the partition rule),
-/// as [`run`] runs the whole.
-pub fn run_segment(
+/// Runs part `part` of `plan`: its segment's users (or arrivals, by the partition rule),
+/// from its common start if it has one, as [`run`] runs the whole.
+pub fn run_part(
     plan: Arc<Plan>,
     connector: Arc<Connector>,
     seed: u64,
-    segment: Segment,
+    part: Part,
     threads: usize,
     signals: Signals,
     on_progress: &mut dyn FnMut(&Progress),
 ) -> anyhow::Result<RunResult> {
+    let segment = part.segment;
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
@@ -132,6 +136,17 @@ pub fn run_segment(
             break;
         }
     }
+    let start_lag = match part.start_at.map(start::wait_for).transpose() {
+        Ok(lag) => lag,
+        Err(too_late) => {
+            // Dropping the start senders ends every worker before its first request.
+            drop(starts);
+            for worker in workers {
+                let _ = worker.join();
+            }
+            return Err(too_late.into());
+        }
+    };
     let started_at = SystemTime::now();
     let schedule = Schedule::new(tokio::time::Instant::now(), &plan);
     for start in starts {
@@ -163,6 +178,7 @@ pub fn run_segment(
         panics: outcome.panics,
         timeseries: outcome.timeseries,
         worker_cpu_peak: outcome.worker_cpu_peak,
+        start_lag,
     })
 }
 

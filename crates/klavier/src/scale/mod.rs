@@ -6,11 +6,14 @@ mod digest;
 mod merge_cmd;
 mod segment_arg;
 
+use std::time::{Duration, SystemTime};
+
 use clap::Args;
 use klavier_plan::segment::Segment;
 use klavier_plan::Plan;
 use klavier_stats::{SegmentInfo, Summary};
 
+use crate::engine::{Part, StartAt};
 use crate::exit::BadInput;
 
 pub use digest::plan_digest;
@@ -25,6 +28,26 @@ pub struct ScaleArgs {
     /// Indexed Job). Merge the N results with `klavier merge`.
     #[arg(long, value_name = "I/N")]
     pub segment: Option<SegmentArg>,
+    /// Start at this wall-clock time (RFC 3339, e.g. 2030-01-01T12:00:00Z) rather than at
+    /// once: every segment of a run waits for the same instant.
+    #[arg(long, value_name = "TIME", value_parser = parse_time)]
+    pub start_at: Option<SystemTime>,
+    /// With --start-at: a segment ready later than this after it fails without sending
+    /// anything (default 5s).
+    #[arg(long, value_name = "DURATION", requires = "start_at", value_parser = parse_lag)]
+    pub max_start_lag: Option<Duration>,
+}
+
+/// How late after `--start-at` a segment may start unless `--max-start-lag` says.
+pub const DEFAULT_MAX_START_LAG: Duration = Duration::from_secs(5);
+
+fn parse_time(text: &str) -> Result<SystemTime, String> {
+    humantime::parse_rfc3339_weak(text)
+        .map_err(|e| format!("{e}: expected an RFC 3339 time in UTC, e.g. 2030-01-01T12:00:00Z"))
+}
+
+fn parse_lag(text: &str) -> Result<Duration, String> {
+    humantime::parse_duration(text).map_err(|e| format!("{e} (expected e.g. 2s, 500ms)"))
 }
 
 impl ScaleArgs {
@@ -32,6 +55,10 @@ impl ScaleArgs {
     pub fn resolve(&self) -> Result<Options, BadInput> {
         Ok(Options {
             segment: resolve_segment(self.segment, |name| std::env::var(name).ok())?,
+            start_at: self.start_at.map(|at| StartAt {
+                at,
+                max_lag: self.max_start_lag.unwrap_or(DEFAULT_MAX_START_LAG),
+            }),
         })
     }
 }
@@ -42,9 +69,30 @@ impl ScaleArgs {
 pub struct Options {
     /// The segment this process runs.
     pub segment: Segment,
+    /// The common start, if any.
+    pub start_at: Option<StartAt>,
 }
 
 impl Options {
+    /// Says on stderr that the run waits for its common start (unless `quiet`).
+    pub fn announce(&self, quiet: bool) {
+        if let (Some(start), false) = (self.start_at, quiet) {
+            eprintln!(
+                "klavier: segment {} waits for --start-at {}",
+                self.segment,
+                klavier_stats::rfc3339_utc(start.at)
+            );
+        }
+    }
+
+    /// The part of the run the engine runs.
+    pub fn part(&self) -> Part {
+        Part {
+            segment: self.segment,
+            start_at: self.start_at,
+        }
+    }
+
     /// Refuses a segment with nobody to run: more segments than users (in the open
     /// model, than `max_users`) leaves some segments empty.
     pub fn check(&self, plan: &Plan) -> Result<(), BadInput> {
@@ -67,7 +115,8 @@ impl Options {
 
     /// Records in `summary` what `klavier merge` checks and needs: the segment (for a
     /// segment) and the plan digest.
-    pub fn mark(&self, summary: &mut Summary, plan: &Plan, seed: u64) {
+    pub fn mark(&self, summary: &mut Summary, plan: &Plan, seed: u64, start_lag: Option<Duration>) {
+        summary.start_lag_seconds = start_lag.map(|lag| lag.as_micros() as f64 / 1e6);
         summary.plan_digest = Some(plan_digest(plan, seed));
         summary.segment = (!self.segment.is_whole()).then(|| SegmentInfo {
             index: self.segment.index(),

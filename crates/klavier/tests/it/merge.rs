@@ -5,7 +5,8 @@
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::PathBuf;
-use std::process::Stdio;
+use std::process::{Child, Stdio};
+use std::time::{Duration, SystemTime};
 
 use serde_json::Value;
 
@@ -91,14 +92,68 @@ fn merge(ws: &Workspace, args: &[PathBuf], stdin: Option<String>) -> (Value, Str
     (read_result(&out), stderr)
 }
 
+/// Starts segment `i` of `n` as a process that waits for `start_at`.
+fn spawn_segment(ws: &Workspace, url: &str, i: u32, n: u32, start_at: &str) -> (Child, PathBuf) {
+    let profile = ws.path("profile.toml");
+    let json = ws.path(&format!("part{i}.json"));
+    let child = std::process::Command::new(crate::support::klavier_path())
+        .arg("run")
+        .arg(&profile)
+        .args([
+            "--quiet",
+            "--base-url",
+            url,
+            "--seed",
+            "31",
+            "--start-at",
+            start_at,
+        ])
+        .args(["--max-start-lag", "30s", "--segment", &format!("{i}/{n}")])
+        .args(LOAD)
+        .arg("--json")
+        .arg(&json)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("klavier starts");
+    (child, json)
+}
+
 #[test]
 fn merged_segments_count_exactly_what_a_single_run_counts() {
     let ws = Workspace::new();
     let server = target();
     let url = server.base_url();
-    let parts: Vec<PathBuf> = (0..3)
-        .map(|i| run(&ws, &url, Some(&format!("{i}/3")), &format!("part{i}.json")))
+    // Four processes, one common start two seconds ahead (time enough to start them).
+    let start = SystemTime::now() + Duration::from_secs(2);
+    let start_at = humantime::format_rfc3339_millis(start).to_string();
+    // Written once: a process reading it while the next one rewrote it would see it empty.
+    ws.write("profile.toml", PROFILE);
+    let children: Vec<(Child, PathBuf)> = (0..4)
+        .map(|i| spawn_segment(&ws, &url, i, 4, &start_at))
         .collect();
+    let parts: Vec<PathBuf> = children
+        .into_iter()
+        .map(|(child, json)| {
+            let output = child.wait_with_output().expect("the segment ends");
+            let stderr = String::from_utf8_lossy(&output.stderr);
+            assert_eq!(output.status.code(), Some(0), "{stderr}");
+            json
+        })
+        .collect();
+    for part in &parts {
+        let result = read_result(part);
+        let started = humantime::parse_rfc3339_weak(result["started_at"].as_str().expect("a time"))
+            .expect("RFC 3339");
+        assert!(
+            started >= start - Duration::from_millis(1),
+            "started before --start-at"
+        );
+        let lag = result["start_lag_seconds"]
+            .as_f64()
+            .expect("the start lag is recorded");
+        assert!((0.0..=30.0).contains(&lag), "{lag}");
+    }
     let seen_by_target = server.counts();
     server.state().reset();
     let whole = read_result(&run(&ws, &url, None, "whole.json"));
@@ -129,7 +184,7 @@ fn merged_segments_count_exactly_what_a_single_run_counts() {
         uint(&merged["totals"], "count"),
         "every request timed"
     );
-    assert_eq!(merged["merge"]["merged"], serde_json::json!([0, 1, 2]));
+    assert_eq!(merged["merge"]["merged"], serde_json::json!([0, 1, 2, 3]));
     assert_eq!(merged["merge"]["partial"], false);
     assert!(merged.get("segment").is_none());
     assert_eq!(merged["plan_digest"], whole["plan_digest"]);
@@ -206,4 +261,39 @@ fn results_of_different_runs_are_refused() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(2), "{stderr}");
     assert!(stderr.contains("cannot read the result"), "{stderr}");
+}
+
+#[test]
+fn a_segment_ready_too_late_after_the_common_start_sends_nothing() {
+    let ws = Workspace::new();
+    let server = target();
+    let profile = ws.write("profile.toml", PROFILE);
+    let past = humantime::format_rfc3339_seconds(SystemTime::now() - Duration::from_secs(60));
+    let output = klavier()
+        .arg("run")
+        .arg(&profile)
+        .args([
+            "--quiet",
+            "--base-url",
+            &server.base_url(),
+            "--segment",
+            "0/2",
+        ])
+        .args(["--start-at", &past.to_string(), "--max-start-lag", "2s"])
+        .args(LOAD)
+        .output()
+        .expect("klavier starts");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("later than --max-start-lag 2s"), "{stderr}");
+    assert!(server.counts().is_empty(), "a late segment sent requests");
+    let output = klavier()
+        .arg("run")
+        .arg(&profile)
+        .args(["--start-at", "tomorrow"])
+        .output()
+        .expect("klavier starts");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("RFC 3339"), "{stderr}");
 }

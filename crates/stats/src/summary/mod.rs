@@ -195,6 +195,10 @@ pub struct Summary {
     /// or duplicated.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub merge: Option<MergeInfo>,
+    /// With a common start (`--start-at`): how late the run started after it, in seconds
+    /// (merged: the latest segment's).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub start_lag_seconds: Option<f64>,
 }
 
 /// Segment `index` of `count` of a run (`--segment I/N`).
@@ -280,6 +284,7 @@ impl Summary {
             segment: None,
             plan_digest: None,
             merge: None,
+            start_lag_seconds: None,
         }
     }
 

@@ -45,6 +45,10 @@ pub(super) fn summary(total: &mut Summary, part: &Summary) -> Added {
         total.stop_reason = StopReason::Interrupted;
     }
     total.users += part.users;
+    total.start_lag_seconds = match (total.start_lag_seconds, part.start_lag_seconds) {
+        (Some(a), Some(b)) => Some(a.max(b)),
+        (a, b) => a.or(b),
+    };
     request(&mut total.totals, &part.totals, "totals")?;
     rows(&mut total.requests, &part.requests, "requests", request)?;
     rows(&mut total.scenarios, &part.scenarios, "scenarios", scenario)?;
