@@ -92,6 +92,7 @@ fn execute(plan: Plan, output: &OutputArgs, scale: &scale::Options) -> anyhow::R
         .shared_by(threads);
     let plan = Arc::new(plan);
     scale.announce(output.quiet);
+    let metrics = scale.serve_metrics(&plan)?;
     let mut live = LiveView::new(output.quiet);
     let result = engine::run_part(
         plan.clone(),
@@ -100,7 +101,12 @@ fn execute(plan: Plan, output: &OutputArgs, scale: &scale::Options) -> anyhow::R
         scale.part(),
         threads,
         Signals::Os,
-        &mut |progress| live.show(progress),
+        &mut |progress| {
+            live.show(progress);
+            if let Some((metrics, _)) = &metrics {
+                metrics.update(progress);
+            }
+        },
     )?;
     live.finish();
     let info = RunInfo {

@@ -4,8 +4,11 @@
 
 mod digest;
 mod merge_cmd;
+pub mod metrics;
 mod segment_arg;
 
+use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use clap::Args;
@@ -36,6 +39,10 @@ pub struct ScaleArgs {
     /// anything (default 5s).
     #[arg(long, value_name = "DURATION", requires = "start_at", value_parser = parse_lag)]
     pub max_start_lag: Option<Duration>,
+    /// Serve Prometheus metrics at http://ADDR/metrics while the test runs, e.g.
+    /// 127.0.0.1:9464.
+    #[arg(long, value_name = "ADDR")]
+    pub metrics_addr: Option<SocketAddr>,
 }
 
 /// How late after `--start-at` a segment may start unless `--max-start-lag` says.
@@ -59,6 +66,7 @@ impl ScaleArgs {
                 at,
                 max_lag: self.max_start_lag.unwrap_or(DEFAULT_MAX_START_LAG),
             }),
+            metrics_addr: self.metrics_addr,
         })
     }
 }
@@ -71,6 +79,8 @@ pub struct Options {
     pub segment: Segment,
     /// The common start, if any.
     pub start_at: Option<StartAt>,
+    /// Where to serve Prometheus metrics during the run, if anywhere.
+    pub metrics_addr: Option<SocketAddr>,
 }
 
 impl Options {
@@ -83,6 +93,21 @@ impl Options {
                 klavier_stats::rfc3339_utc(start.at)
             );
         }
+    }
+
+    /// Starts the metrics server if `--metrics-addr` asked for one; the metrics to
+    /// update once a second, and the server (which stops when dropped).
+    pub fn serve_metrics(
+        &self,
+        plan: &Plan,
+    ) -> anyhow::Result<Option<(Arc<metrics::Metrics>, metrics::MetricsServer)>> {
+        let Some(addr) = self.metrics_addr else {
+            return Ok(None);
+        };
+        let share = 1.0 / f64::from(self.segment.count());
+        let metrics = Arc::new(metrics::Metrics::new(plan, share));
+        let server = metrics::MetricsServer::start(addr, metrics.clone())?;
+        Ok(Some((metrics, server)))
     }
 
     /// The part of the run the engine runs.

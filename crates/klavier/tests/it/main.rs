@@ -17,6 +17,7 @@ mod merge;
 mod nginx;
 mod origins;
 mod profile_errors;
+mod prometheus;
 mod redirects;
 mod run;
 mod segments;
