@@ -29,6 +29,7 @@ pub fn main(cli: Cli) -> anyhow::Result<()> {
         Command::Demo(args) => demo(args),
         Command::Target(args) => klavier_testbed::run_forever(args.addr, args.stall),
         Command::Merge(args) => scale::merge(&args),
+        Command::K8s(args) => scale::k8s(&args),
     }
 }
 
@@ -67,7 +68,7 @@ fn demo(args: DemoArgs) -> anyhow::Result<()> {
     result
 }
 
-fn overrides(args: &OverrideArgs) -> Overrides {
+pub(crate) fn overrides(args: &OverrideArgs) -> Overrides {
     Overrides {
         base_url: args.base_url.clone(),
         users: args.users,
@@ -172,7 +173,7 @@ fn default_threads() -> usize {
 }
 
 /// A seed for runs that did not ask for one; printed in the summary for replay.
-fn random_seed() -> u64 {
+pub(crate) fn random_seed() -> u64 {
     let nanos = SystemTime::now()
         .duration_since(SystemTime::UNIX_EPOCH)
         .map_or(0, |d| d.as_nanos() as u64);

@@ -33,6 +33,9 @@ pub enum Command {
     /// Merge the JSON results of a run's segments (`run --segment I/N`) into the result
     /// of the whole run.
     Merge(crate::scale::MergeArgs),
+    /// Print a Kubernetes manifest (a ConfigMap and an Indexed Job) that runs a profile
+    /// as N segments.
+    K8s(crate::scale::K8sArgs),
 }
 
 /// `klavier run`.

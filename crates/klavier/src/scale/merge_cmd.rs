@@ -65,29 +65,40 @@ fn read(path: &Path) -> anyhow::Result<Vec<Summary>> {
     parse(&text, &label).map_err(|e| BadInput(e).into())
 }
 
-/// One JSON document, or JSON lines among other lines (a pod's log: the text summary,
-/// then the result).
+/// One JSON document, or results among other lines (a pod's log: each result starts on
+/// a line of its own with `{`, on one line or pretty-printed, between lines of text).
 fn parse(text: &str, label: &str) -> Result<Vec<Summary>, String> {
     if let Ok(one) = serde_json::from_str::<Summary>(text) {
         return Ok(vec![one]);
     }
     let mut results = Vec::new();
-    for (n, line) in text.lines().enumerate() {
-        if !line.trim_start().starts_with('{') {
-            continue;
+    let mut pos = 0;
+    while pos < text.len() {
+        let line_end = text[pos..].find('\n').map_or(text.len(), |i| pos + i + 1);
+        if text[pos..line_end].trim_start().starts_with('{') {
+            let mut stream =
+                serde_json::Deserializer::from_str(&text[pos..]).into_iter::<Summary>();
+            match stream.next() {
+                Some(Ok(result)) => {
+                    results.push(result);
+                    pos += stream.byte_offset();
+                    continue;
+                }
+                Some(Err(e)) => {
+                    let line = text[..pos].matches('\n').count() + 1;
+                    return Err(format!(
+                        "{label}:{line}: not a Klavier result (klavier.result/v1): {e}"
+                    ));
+                }
+                None => {}
+            }
         }
-        let result = serde_json::from_str(line).map_err(|e| {
-            format!(
-                "{label}:{}: not a Klavier result (klavier.result/v1): {e}",
-                n + 1
-            )
-        })?;
-        results.push(result);
+        pos = line_end;
     }
     if results.is_empty() {
         return Err(format!(
-            "{label}: no Klavier result in it (expected the JSON of `klavier run --json`, or \
-             lines of it)"
+            "{label}: no Klavier result in it (expected the JSON of `klavier run --json`, \
+             alone or among other lines)"
         ));
     }
     Ok(results)
@@ -100,4 +111,21 @@ fn write_json(summary: &Summary, path: &Path) -> anyhow::Result<()> {
     report::write_json(summary, &mut out)
         .and_then(|()| out.flush())
         .with_context(|| format!("writing the merged result {}", path.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn results_are_found_among_log_lines_pretty_or_not() {
+        let summary = crate::report::fixture();
+        let pretty = serde_json::to_string_pretty(&summary).expect("serializes");
+        let line = serde_json::to_string(&summary).expect("serializes");
+        let log = format!("starting\n{pretty}\nKlavier 0.1.0 · closed\n  users 3\n{line}\ndone\n");
+        assert_eq!(parse(&log, "log"), Ok(vec![summary.clone(), summary]));
+        let err = parse("text\n{\"schema\": 1}\n", "log").expect_err("not a result");
+        assert!(err.starts_with("log:2: not a Klavier result"), "{err}");
+        assert!(parse("only text\n", "log").is_err());
+    }
 }

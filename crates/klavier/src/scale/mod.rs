@@ -3,6 +3,7 @@
 //! `klavier merge` can put the whole back together.
 
 mod digest;
+mod k8s;
 mod merge_cmd;
 pub mod metrics;
 mod segment_arg;
@@ -20,6 +21,7 @@ use crate::engine::{Part, StartAt};
 use crate::exit::BadInput;
 
 pub use digest::plan_digest;
+pub use k8s::{k8s, K8sArgs};
 pub use merge_cmd::{merge, MergeArgs};
 pub use segment_arg::{resolve_segment, SegmentArg, JOB_COMPLETION_INDEX};
 

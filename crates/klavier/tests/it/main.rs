@@ -12,6 +12,7 @@ mod failures;
 mod hostile;
 mod http2;
 mod journey;
+mod k8s;
 mod keepalive;
 mod merge;
 mod nginx;
