@@ -95,7 +95,7 @@ fn execute(plan: Plan, output: &OutputArgs, scale: &scale::Options) -> anyhow::R
     scale.announce(output.quiet);
     let metrics = scale.serve_metrics(&plan)?;
     let mut live = LiveView::new(output.quiet);
-    let result = engine::run_part(
+    let result = engine::run(
         plan.clone(),
         Arc::new(connector),
         seed,

@@ -14,6 +14,7 @@ mod control;
 mod cpu;
 mod exchange;
 mod open;
+mod parallel;
 mod schedule;
 mod seeds;
 mod start;
@@ -31,13 +32,10 @@ use tokio::sync::{mpsc, oneshot};
 use tokio_util::sync::CancellationToken;
 
 pub use aggregate::Progress;
-pub use closed::run_user;
-pub use context::Context;
 pub use control::Signals;
 pub use schedule::Schedule;
-pub use start::{Part, StartAt, TooLate};
+pub use start::{Part, StartAt};
 pub use transport::Transport;
-pub use vu::Vu;
 
 use crate::http::Connector;
 
@@ -64,31 +62,12 @@ pub struct RunResult {
     pub start_lag: Option<Duration>,
 }
 
-/// Runs `plan` with `seed` on `threads` worker threads, calling `on_progress` once a second.
-/// Returns when every user has stopped (at the end of the duration plus, at most, the
-/// graceful stop) or after an interruption by `signals`.
+/// Runs part `part` of `plan` (the whole run, or a segment's users or arrivals by the
+/// partition rule, from a common start if it has one) with `seed` on `threads` worker
+/// threads, calling `on_progress` once a second. Returns when every user has stopped (at
+/// the end of the duration plus, at most, the graceful stop) or after an interruption
+/// by `signals`.
 pub fn run(
-    plan: Arc<Plan>,
-    connector: Arc<Connector>,
-    seed: u64,
-    threads: usize,
-    signals: Signals,
-    on_progress: &mut dyn FnMut(&Progress),
-) -> anyhow::Result<RunResult> {
-    run_part(
-        plan,
-        connector,
-        seed,
-        Part::default(),
-        threads,
-        signals,
-        on_progress,
-    )
-}
-
-/// Runs part `part` of `plan`: its segment's users (or arrivals, by the partition rule),
-/// from its common start if it has one, as [`run`] runs the whole.
-pub fn run_part(
     plan: Arc<Plan>,
     connector: Arc<Connector>,
     seed: u64,

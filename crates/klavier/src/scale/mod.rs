@@ -23,7 +23,7 @@ use crate::exit::BadInput;
 pub use digest::plan_digest;
 pub use k8s::{k8s, K8sArgs};
 pub use merge_cmd::{merge, MergeArgs};
-pub use segment_arg::{resolve_segment, SegmentArg, JOB_COMPLETION_INDEX};
+pub use segment_arg::{resolve_segment, SegmentArg};
 
 /// `klavier run` options for running one segment of a run.
 #[derive(Debug, Args, Clone, Default)]
@@ -109,6 +109,7 @@ impl Options {
         let share = 1.0 / f64::from(self.segment.count());
         let metrics = Arc::new(metrics::Metrics::new(plan, share));
         let server = metrics::MetricsServer::start(addr, metrics.clone())?;
+        eprintln!("klavier: metrics at http://{}/metrics", server.addr());
         Ok(Some((metrics, server)))
     }
 

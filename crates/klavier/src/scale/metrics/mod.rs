@@ -7,7 +7,6 @@ mod latency;
 mod server;
 
 use std::sync::atomic::AtomicU64;
-use std::sync::Arc;
 use std::time::Duration;
 
 use klavier_plan::{Load, Plan};
@@ -18,7 +17,6 @@ use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::registry::Registry;
 
-pub use latency::BUCKETS;
 pub use server::MetricsServer;
 
 use crate::engine::Progress;
@@ -178,9 +176,6 @@ impl Metrics {
         text
     }
 }
-
-/// What the server reads and the aggregator writes.
-pub type SharedMetrics = Arc<Metrics>;
 
 #[cfg(test)]
 mod tests {
