@@ -16,6 +16,7 @@ use crate::exit::BadInput;
 use crate::http::Connector;
 use crate::live::LiveView;
 use crate::report;
+use crate::scale;
 
 /// The demo profile, bundled so `klavier demo` needs no files.
 const DEMO_PROFILE: &str = include_str!("../../../examples/demo.toml");
@@ -27,12 +28,16 @@ pub fn main(cli: Cli) -> anyhow::Result<()> {
         Command::Check(args) => check(args),
         Command::Demo(args) => demo(args),
         Command::Target(args) => klavier_testbed::run_forever(args.addr, args.stall),
+        Command::Merge(args) => scale::merge(&args),
+        Command::K8s(args) => scale::k8s(&args),
     }
 }
 
 fn run(args: RunArgs) -> anyhow::Result<()> {
     let plan = klavier_plan::load(&args.profile, &overrides(&args.overrides))?;
-    execute(plan, &args.output)
+    let scale = args.scale.resolve()?;
+    scale.check(&plan)?;
+    execute(plan, &args.output, &scale)
 }
 
 fn check(args: CheckArgs) -> anyhow::Result<()> {
@@ -58,12 +63,12 @@ fn demo(args: DemoArgs) -> anyhow::Result<()> {
         plan.load.max_users(),
         humantime::format_duration(plan.timings.duration),
     );
-    let result = execute(plan, &args.output);
+    let result = execute(plan, &args.output, &scale::Options::default());
     server.shutdown();
     result
 }
 
-fn overrides(args: &OverrideArgs) -> Overrides {
+pub(crate) fn overrides(args: &OverrideArgs) -> Overrides {
     Overrides {
         base_url: args.base_url.clone(),
         users: args.users,
@@ -79,7 +84,7 @@ fn overrides(args: &OverrideArgs) -> Overrides {
 
 /// Runs a compiled plan and writes its reports: JSON first, so a closed stdout
 /// cannot lose the result file.
-fn execute(plan: Plan, output: &OutputArgs) -> anyhow::Result<()> {
+fn execute(plan: Plan, output: &OutputArgs, scale: &scale::Options) -> anyhow::Result<()> {
     raise_open_file_limit();
     let seed = plan.seed.unwrap_or_else(random_seed);
     let threads = output.threads.map_or_else(default_threads, |n| n as usize);
@@ -87,14 +92,22 @@ fn execute(plan: Plan, output: &OutputArgs) -> anyhow::Result<()> {
         .map_err(|e| BadInput(e.to_string()))?
         .shared_by(threads);
     let plan = Arc::new(plan);
+    scale.announce(output.quiet);
+    let metrics = scale.serve_metrics(&plan)?;
     let mut live = LiveView::new(output.quiet);
     let result = engine::run(
         plan.clone(),
         Arc::new(connector),
         seed,
+        scale.part(),
         threads,
         Signals::Os,
-        &mut |progress| live.show(progress),
+        &mut |progress| {
+            live.show(progress);
+            if let Some((metrics, _)) = &metrics {
+                metrics.update(progress);
+            }
+        },
     )?;
     live.finish();
     let info = RunInfo {
@@ -103,7 +116,7 @@ fn execute(plan: Plan, output: &OutputArgs) -> anyhow::Result<()> {
         started_at: result.started_at,
         elapsed: result.elapsed,
         planned_duration: plan.timings.duration,
-        users: plan.load.max_users(),
+        users: scale.segment.users(plan.load.max_users()),
         seed,
         stop_reason: result.stop_reason,
         klavier_version: env!("CARGO_PKG_VERSION").to_owned(),
@@ -116,6 +129,7 @@ fn execute(plan: Plan, output: &OutputArgs) -> anyhow::Result<()> {
     let mut summary = Summary::build(&info, &layout, &result.total, result.timeseries)
         .with_warmup(&result.warmup, plan.timings.warmup);
     summary.name_checks(&plan.session.check_names);
+    scale.mark(&mut summary, &plan, seed, result.start_lag);
     let json_result = output
         .json
         .as_deref()
@@ -159,7 +173,7 @@ fn default_threads() -> usize {
 }
 
 /// A seed for runs that did not ask for one; printed in the summary for replay.
-fn random_seed() -> u64 {
+pub(crate) fn random_seed() -> u64 {
     let nanos = SystemTime::now()
         .duration_since(SystemTime::UNIX_EPOCH)
         .map_or(0, |d| d.as_nanos() as u64);

@@ -18,6 +18,7 @@ mod exit;
 mod http;
 mod live;
 mod report;
+mod scale;
 mod session;
 
 pub use http::Connector;
