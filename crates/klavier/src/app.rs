@@ -17,6 +17,7 @@ use crate::exit::{BadInput, Regressed, ThresholdsFailed};
 use crate::http::Connector;
 use crate::live::LiveView;
 use crate::outputs;
+use crate::scale;
 use crate::thresholds::Watch;
 use klavier_stats::compare::Tolerance;
 use klavier_stats::threshold::judge;
@@ -33,6 +34,8 @@ pub fn main(cli: Cli) -> anyhow::Result<()> {
         Command::Target(args) => klavier_testbed::run_forever(args.addr, args.stall),
         Command::Report(args) => report(args),
         Command::Compare(args) => compare(args),
+        Command::Merge(args) => scale::merge(&args),
+        Command::K8s(args) => scale::k8s(&args),
     }
 }
 
@@ -101,7 +104,9 @@ fn report(args: ReportArgs) -> anyhow::Result<()> {
 
 fn run(args: RunArgs) -> anyhow::Result<()> {
     let plan = klavier_plan::load(&args.profile, &overrides(&args.overrides))?;
-    execute(plan, &args.output)
+    let scale = args.scale.resolve()?;
+    scale.check(&plan)?;
+    execute(plan, &args.output, &scale)
 }
 
 fn check(args: CheckArgs) -> anyhow::Result<()> {
@@ -127,7 +132,7 @@ fn demo(args: DemoArgs) -> anyhow::Result<()> {
         plan.load.max_users(),
         humantime::format_duration(plan.timings.duration),
     );
-    let result = execute(plan, &args.output);
+    let result = execute(plan, &args.output, &scale::Options::default());
     server.shutdown();
     // The demo's failures are part of the show, not a problem with the tool or the target.
     let note = "klavier demo: the \"broken\" scenario's GET /status/503 fails on purpose,\n\
@@ -141,7 +146,7 @@ fn demo(args: DemoArgs) -> anyhow::Result<()> {
     result
 }
 
-fn overrides(args: &OverrideArgs) -> Overrides {
+pub(crate) fn overrides(args: &OverrideArgs) -> Overrides {
     Overrides {
         base_url: args.base_url.clone(),
         users: args.users,
@@ -157,7 +162,7 @@ fn overrides(args: &OverrideArgs) -> Overrides {
 }
 
 /// Runs a compiled plan and writes its reports.
-fn execute(plan: Plan, output: &OutputArgs) -> anyhow::Result<()> {
+fn execute(plan: Plan, output: &OutputArgs, scale: &scale::Options) -> anyhow::Result<()> {
     outputs::check(output)?;
     raise_open_file_limit();
     let seed = plan.seed.unwrap_or_else(random_seed);
@@ -166,27 +171,45 @@ fn execute(plan: Plan, output: &OutputArgs) -> anyhow::Result<()> {
         .map_err(|e| BadInput(e.to_string()))?
         .shared_by(threads);
     let plan = Arc::new(plan);
+    scale.announce(output.quiet);
+    let metrics = scale.serve_metrics(&plan)?;
     let mut live = LiveView::new(output.quiet);
     let mut watch = Watch::new(&plan, layout(&plan));
     let result = engine::run(
         plan.clone(),
         Arc::new(connector),
         seed,
+        scale.part(),
         threads,
         Signals::Os,
         &mut |progress| {
             live.show(progress);
+            if let Some((metrics, _)) = &metrics {
+                metrics.update(progress);
+            }
             watch.check(progress)
         },
     )?;
     live.finish();
+    if let Some(verdict) = watch.tripped() {
+        let failed: Vec<&str> = verdict
+            .results
+            .iter()
+            .filter(|r| !r.passed)
+            .map(|r| r.expression.as_str())
+            .collect();
+        eprintln!(
+            "klavier: stopped early (abort_on_fail): {} failed during the run",
+            failed.join(", ")
+        );
+    }
     let info = RunInfo {
         profile: plan.name.clone(),
         target: plan.target.base_url.clone(),
         started_at: result.started_at,
         elapsed: result.elapsed,
         planned_duration: plan.timings.duration,
-        users: plan.load.max_users(),
+        users: scale.segment.users(plan.load.max_users()),
         seed,
         stop_reason: result.stop_reason,
         klavier_version: env!("CARGO_PKG_VERSION").to_owned(),
@@ -199,6 +222,7 @@ fn execute(plan: Plan, output: &OutputArgs) -> anyhow::Result<()> {
     let mut summary = Summary::build(&info, &layout, &result.total, result.timeseries)
         .with_warmup(&result.warmup, plan.timings.warmup);
     summary.name_checks(&plan.session.check_names);
+    scale.mark(&mut summary, &plan, seed, result.start_lag);
     let verdict = judge(&summary, &plan.thresholds.list);
     summary.thresholds = verdict.results.clone();
     outputs::write_all(&summary, output)?;
@@ -232,7 +256,7 @@ fn default_threads() -> usize {
 }
 
 /// A seed for runs that did not ask for one; printed in the summary for replay.
-fn random_seed() -> u64 {
+pub(crate) fn random_seed() -> u64 {
     let nanos = SystemTime::now()
         .duration_since(SystemTime::UNIX_EPOCH)
         .map_or(0, |d| d.as_nanos() as u64);

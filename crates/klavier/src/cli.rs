@@ -35,6 +35,12 @@ pub enum Command {
     /// Compare two results of the same profile: per request, what changed and whether
     /// it is more than noise (exit code 3 on a significant regression).
     Compare(CompareArgs),
+    /// Merge the JSON results of a run's segments (`run --segment I/N`) into the result
+    /// of the whole run.
+    Merge(crate::scale::MergeArgs),
+    /// Print a Kubernetes manifest (a ConfigMap and an Indexed Job) that runs a profile
+    /// as N segments.
+    K8s(crate::scale::K8sArgs),
 }
 
 /// `klavier compare`.
@@ -88,6 +94,9 @@ pub struct RunArgs {
     /// Output and execution options.
     #[command(flatten)]
     pub output: OutputArgs,
+    /// Running one segment of a run split over many processes.
+    #[command(flatten)]
+    pub scale: crate::scale::ScaleArgs,
 }
 
 /// `klavier check`.

@@ -190,8 +190,12 @@ fn write_scenarios(
             "  {:<name_width$}  weight {weight:>weight_width$}  ({share:.1}%)",
             scenario.name
         )?;
-        for (i, request) in scenario.requests.iter().enumerate() {
-            write_request(f, i + 1, request, session)?;
+        for (i, (request, group)) in scenario.requests.iter().zip(&scenario.parallel).enumerate() {
+            write_request(f, &format!("{}.", i + 1), request, session)?;
+            // Sent together once it is answered: numbered under it.
+            for (j, request) in group.iter().enumerate() {
+                write_request(f, &format!("  {}.{}", i + 1, j + 1), request, session)?;
+            }
         }
     }
     Ok(())
@@ -199,7 +203,7 @@ fn write_scenarios(
 
 fn write_request(
     f: &mut fmt::Formatter<'_>,
-    number: usize,
+    number: &str,
     request: &Request,
     session: &SessionPlan,
 ) -> fmt::Result {
@@ -211,7 +215,7 @@ fn write_request(
     };
     write!(
         f,
-        "    {number}. {} {uri}  [{}]",
+        "    {number} {} {uri}  [{}]",
         request.method, request.name
     )?;
     let mut details = Vec::new();

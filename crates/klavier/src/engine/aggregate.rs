@@ -32,6 +32,8 @@ pub struct Progress<'a> {
     /// Everything recorded so far after the warm-up: the figures a summary of the run so
     /// far would show.
     pub total: &'a Snapshot,
+    /// Everything recorded in this second (the warm-up's included), for `/metrics`.
+    pub delta: Snapshot,
 }
 
 /// What the aggregator hands back when every worker is done.
@@ -80,6 +82,7 @@ pub async fn collect(
             total_check_failures: checks(&merger.total) + checks(&merger.warmup),
             p99: delta.response_time_quantile(0.99),
             open_model: matches!(schedule.load(), klavier_plan::Load::Open { .. }),
+            delta: delta.clone(),
             total: &merger.total,
         })
     };

@@ -14,7 +14,8 @@ use super::schedule::Schedule;
 pub enum Signals {
     /// Ctrl-C (SIGINT) and SIGTERM.
     Os,
-    /// None (tests, embedded runs).
+    /// None (the engine's own tests).
+    #[cfg(test)]
     Ignore,
 }
 

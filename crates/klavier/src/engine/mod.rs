@@ -14,8 +14,10 @@ mod control;
 mod cpu;
 mod exchange;
 mod open;
+mod parallel;
 mod schedule;
 mod seeds;
+mod start;
 mod timer;
 mod transport;
 mod vu;
@@ -30,12 +32,10 @@ use tokio::sync::{mpsc, oneshot};
 use tokio_util::sync::CancellationToken;
 
 pub use aggregate::Progress;
-pub use closed::run_user;
-pub use context::Context;
 pub use control::Signals;
 pub use schedule::Schedule;
+pub use start::{Part, StartAt};
 pub use transport::Transport;
-pub use vu::Vu;
 
 use crate::http::Connector;
 
@@ -58,29 +58,35 @@ pub struct RunResult {
     pub timeseries: Vec<TimePoint>,
     /// The highest share of a second a worker thread spent on the CPU, if known.
     pub worker_cpu_peak: Option<f64>,
+    /// With a common start (`--start-at`): how late this process started after it.
+    pub start_lag: Option<Duration>,
 }
 
-/// Runs `plan` with `seed` on `threads` worker threads, calling `on_progress` once a second
-/// (which may break with a reason to stop the run gracefully). Returns when every user has stopped (at the end of the duration plus, at most, the
-/// graceful stop) or after an interruption by `signals`.
+/// Runs part `part` of `plan` (the whole run, or a segment's users or arrivals by the
+/// partition rule, from a common start if it has one) with `seed` on `threads` worker
+/// threads, calling `on_progress` once a second (which may break with a reason to stop
+/// the run gracefully). Returns when every user has stopped (at the end of the duration
+/// plus, at most, the graceful stop) or after an interruption by `signals`.
 pub fn run(
     plan: Arc<Plan>,
     connector: Arc<Connector>,
     seed: u64,
+    part: Part,
     threads: usize,
     signals: Signals,
     on_progress: &mut dyn FnMut(&Progress) -> std::ops::ControlFlow<StopReason>,
 ) -> anyhow::Result<RunResult> {
+    let segment = part.segment;
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
     let stop = CancellationToken::new();
     let abort = CancellationToken::new();
-    let shares = threads.clamp(1, plan.load.max_users().max(1) as usize);
+    let shares = threads.clamp(1, segment.users(plan.load.max_users()).max(1) as usize);
     let (reports, inbox) = mpsc::unbounded_channel();
     let (ready, readiness) = std::sync::mpsc::channel();
     // One per run: `seq()` and `unique` feeders count across every worker.
-    let session = Arc::new(crate::session::Shared::new(&plan));
+    let session = Arc::new(crate::session::Shared::for_segment(&plan, segment));
     let mut starts = Vec::new();
     let workers = (0..shares)
         .map(|index| {
@@ -89,6 +95,7 @@ pub fn run(
             let setup = worker::Setup {
                 index,
                 shares,
+                segment,
                 plan: plan.clone(),
                 session: session.clone(),
                 connector: connector.clone(),
@@ -108,6 +115,17 @@ pub fn run(
             break;
         }
     }
+    let start_lag = match part.start_at.map(start::wait_for).transpose() {
+        Ok(lag) => lag,
+        Err(too_late) => {
+            // Dropping the start senders ends every worker before its first request.
+            drop(starts);
+            for worker in workers {
+                let _ = worker.join();
+            }
+            return Err(too_late.into());
+        }
+    };
     let started_at = SystemTime::now();
     let schedule = Schedule::new(tokio::time::Instant::now(), &plan);
     for start in starts {
@@ -139,6 +157,7 @@ pub fn run(
         panics: outcome.panics,
         timeseries: outcome.timeseries,
         worker_cpu_peak: outcome.worker_cpu_peak,
+        start_lag,
     })
 }
 
