@@ -252,3 +252,18 @@ pub struct ThresholdResult {
     /// Whether it held.
     pub passed: bool,
 }
+
+impl ThresholdResult {
+    /// The threshold this result judged, read back from its scope and expression (to
+    /// judge a result again, e.g. segments merged into the whole run).
+    pub fn threshold(&self) -> Option<Threshold> {
+        let scope = match (self.scope.as_str(), &self.name) {
+            ("run", _) => Scope::Run,
+            ("request", Some(name)) => Scope::Request(name.clone()),
+            ("scenario", Some(name)) => Scope::Scenario(name.clone()),
+            _ => return None,
+        };
+        let expression = Expression::parse(&self.expression).ok()?;
+        Some(Threshold { scope, expression })
+    }
+}

@@ -125,3 +125,22 @@ fn the_verdict_counts_failures_and_tells_decided_ones_apart() {
     assert!(verdict.failed_on_data());
     assert!(judge(&s, &[]).passed(), "no thresholds, nothing failed");
 }
+
+#[test]
+fn a_result_reads_back_as_the_threshold_it_judged() {
+    let s = summary();
+    let thresholds = [
+        threshold(Scope::Run, "p99 < 1s"),
+        threshold(Scope::Request("login".into()), "error_rate < 5%"),
+        threshold(Scope::Scenario("journey".into()), "rate >= 1/s"),
+    ];
+    let verdict = judge(&s, &thresholds);
+    let back: Vec<Threshold> = verdict
+        .results
+        .iter()
+        .filter_map(|r| r.threshold())
+        .collect();
+    assert_eq!(back, thresholds);
+    // Judged again, the same verdict.
+    assert_eq!(judge(&s, &back), verdict);
+}
