@@ -1,5 +1,5 @@
 //! Thresholds: pass/fail criteria on a run's figures (`"p99 < 250ms"`,
-//! `"error_rate < 1%"`, `"rate >= 500/s"`), and [`judge`], which holds a [`Summary`]
+//! `"error_rate < 1%"`, `"rate >= 500/s"`), and [`judge`], which holds a [`Summary`](crate::Summary)
 //! against them.
 //!
 //! Pure: an expression is parsed here ([`Expression::parse`], errors as data with the
