@@ -61,6 +61,18 @@ fn compare(args: CompareArgs) -> anyhow::Result<()> {
         return Err(BadInput("the two results have no request in common".to_owned()).into());
     }
     let tail = klavier_stats::compare::compare_tails(&base, &new, tolerance);
+    if let Some(html) = &args.html {
+        let names = (args.base.to_string_lossy(), args.new.to_string_lossy());
+        outputs::write_output(html, "the HTML comparison", |mut out| {
+            crate::report::write_comparison_html(
+                &changes,
+                &tail,
+                tolerance,
+                (&names.0, &names.1),
+                &mut out,
+            )
+        })?;
+    }
     let mut stdout = std::io::stdout().lock();
     crate::report::write_comparison(&changes, &tail, tolerance, &mut stdout)
         .context("writing the comparison")?;

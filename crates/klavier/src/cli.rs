@@ -57,6 +57,9 @@ pub struct CompareArgs {
     /// The significance level of the test: a smaller p-value is taken as a real change.
     #[arg(long, value_name = "P", default_value_t = 0.01)]
     pub alpha: f64,
+    /// Also write the comparison as a self-contained HTML page to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub html: Option<PathBuf>,
 }
 
 fn parse_share(text: &str) -> Result<f64, String> {

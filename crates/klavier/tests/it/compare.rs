@@ -61,6 +61,24 @@ fn a_deliberate_slowdown_is_a_regression_and_the_same_run_is_not() {
 
     let (output, stdout) = compare(&base, &slow);
     assert_eq!(output.status.code(), Some(3), "{stdout}");
+    // The same verdict as a page, rendered by a real browser.
+    let page = ws.path("compare.html");
+    let output = klavier()
+        .arg("compare")
+        .arg(&base)
+        .arg(&slow)
+        .arg("--html")
+        .arg(&page)
+        .output()
+        .expect("klavier starts");
+    assert_eq!(output.status.code(), Some(3));
+    let (dom, log) = crate::html::chromium(&page);
+    assert!(dom.contains("<section id=\"comparison\">"), "{dom}");
+    assert!(
+        dom.contains("REGRESSION") && dom.contains("1 regression(s)"),
+        "{dom}"
+    );
+    assert!(!log.contains(":CONSOLE("), "{log}");
     let row = stdout
         .lines()
         .find(|l| l.trim_start().starts_with("work"))

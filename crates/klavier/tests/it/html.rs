@@ -31,7 +31,7 @@ run = ["p99 < 1h", "error_rate < 1%"]
 }
 
 /// Chromium's rendering of `page`: (the DOM after load, what it logged).
-fn chromium(page: &Path) -> (String, String) {
+pub fn chromium(page: &Path) -> (String, String) {
     let output = Command::new("chromium")
         .args([
             "--headless",

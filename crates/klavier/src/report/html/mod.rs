@@ -4,6 +4,9 @@
 //! name can inject markup or script.
 
 mod chart;
+mod compare;
+
+pub use compare::write_comparison_html;
 
 use std::fmt::Write as _;
 use std::io::{self, Write};
