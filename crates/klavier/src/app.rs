@@ -1,7 +1,6 @@
 //! Glue that reads like a recipe: load the plan, run it, write the reports.
 
-use std::fs::File;
-use std::io::{BufWriter, Write};
+use std::io::Write;
 use std::path::Path;
 use std::sync::Arc;
 use std::time::SystemTime;
@@ -12,10 +11,10 @@ use klavier_stats::{Layout, RunInfo, Summary};
 
 use crate::cli::{CheckArgs, Cli, Command, DemoArgs, OutputArgs, OverrideArgs, RunArgs};
 use crate::engine::{self, Signals};
-use crate::exit::BadInput;
+use crate::exit::{BadInput, Stopped};
 use crate::http::Connector;
 use crate::live::LiveView;
-use crate::report;
+use crate::{output, report};
 
 /// The demo profile, bundled so `klavier demo` needs no files.
 const DEMO_PROFILE: &str = include_str!("../../../examples/demo.toml");
@@ -31,6 +30,9 @@ pub fn main(cli: Cli) -> anyhow::Result<()> {
 }
 
 fn run(args: RunArgs) -> anyhow::Result<()> {
+    // From now on a signal is counted, not fatal: even one that arrives while the
+    // profile loads ends in a stopped run with its reports.
+    engine::listen_to_os_signals();
     let plan = klavier_plan::load(&args.profile, &overrides(&args.overrides))?;
     execute(plan, &args.output)
 }
@@ -47,6 +49,7 @@ fn check(args: CheckArgs) -> anyhow::Result<()> {
 }
 
 fn demo(args: DemoArgs) -> anyhow::Result<()> {
+    engine::listen_to_os_signals();
     let server = klavier_testbed::spawn(([127, 0, 0, 1], 0).into())
         .context("starting the built-in target")?;
     let mut overrides = overrides(&args.overrides);
@@ -80,6 +83,7 @@ fn overrides(args: &OverrideArgs) -> Overrides {
 /// Runs a compiled plan and writes its reports: JSON first, so a closed stdout
 /// cannot lose the result file.
 fn execute(plan: Plan, output: &OutputArgs) -> anyhow::Result<()> {
+    check_outputs(output)?;
     raise_open_file_limit();
     let seed = plan.seed.unwrap_or_else(random_seed);
     let threads = output.threads.map_or_else(default_threads, |n| n as usize);
@@ -131,6 +135,19 @@ fn execute(plan: Plan, output: &OutputArgs) -> anyhow::Result<()> {
             summary.generator.panics
         );
     }
+    match result.signal {
+        // Every report is written; the exit code says the run was cut short.
+        Some(signal) => Err(Stopped(signal).into()),
+        None => Ok(()),
+    }
+}
+
+/// Every file the run will write, checked before the first request: a typo in a path
+/// must not cost a whole run.
+fn check_outputs(output: &OutputArgs) -> Result<(), BadInput> {
+    if let Some(path) = &output.json {
+        output::check_writable(path, "the JSON result")?;
+    }
     Ok(())
 }
 
@@ -146,12 +163,9 @@ fn layout(plan: &Plan) -> Layout {
 }
 
 fn write_json(summary: &Summary, path: &Path) -> anyhow::Result<()> {
-    let file = File::create(path)
-        .with_context(|| format!("creating the JSON result {}", path.display()))?;
-    let mut out = BufWriter::new(file);
-    report::write_json(summary, &mut out)
-        .and_then(|()| out.flush())
-        .with_context(|| format!("writing the JSON result {}", path.display()))
+    let mut bytes = Vec::new();
+    report::write_json(summary, &mut bytes).context("rendering the JSON result")?;
+    output::write(path, "the JSON result", bytes)
 }
 
 fn default_threads() -> usize {

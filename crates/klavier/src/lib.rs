@@ -10,5 +10,6 @@ pub mod engine;
 pub mod exit;
 pub mod http;
 pub mod live;
+pub mod output;
 pub mod report;
 pub mod session;

@@ -16,6 +16,7 @@ mod exchange;
 mod open;
 mod schedule;
 mod seeds;
+mod signals;
 mod timer;
 mod transport;
 mod vu;
@@ -34,6 +35,7 @@ pub use closed::run_user;
 pub use context::Context;
 pub use control::Signals;
 pub use schedule::Schedule;
+pub use signals::{listen_to_os_signals, received, Received, StopSignal};
 pub use transport::Transport;
 pub use vu::Vu;
 
@@ -48,6 +50,8 @@ pub struct RunResult {
     pub elapsed: Duration,
     /// Why the run stopped.
     pub stop_reason: StopReason,
+    /// The signal that stopped it, if one did (the exit code follows it).
+    pub signal: Option<StopSignal>,
     /// Everything recorded after the warm-up, merged over all workers.
     pub total: Snapshot,
     /// Everything recorded during the warm-up.
@@ -134,6 +138,7 @@ pub fn run(
         started_at,
         elapsed,
         stop_reason: outcome.stop_reason,
+        signal: outcome.signal,
         total: outcome.total,
         warmup: outcome.warmup,
         panics: outcome.panics,
