@@ -117,6 +117,7 @@ fn execute(plan: Plan, output: &OutputArgs) -> anyhow::Result<()> {
         panics: result.panics,
     };
     let layout = layout(&plan);
+    let sent = result.total.requests() + result.warmup.requests();
     let mut summary = Summary::build(&info, &layout, &result.total, result.timeseries)
         .with_warmup(&result.warmup, plan.timings.warmup);
     summary.name_checks(&plan.session.check_names);
@@ -138,7 +139,22 @@ fn execute(plan: Plan, output: &OutputArgs) -> anyhow::Result<()> {
     match result.signal {
         // Every report is written; the exit code says the run was cut short.
         Some(signal) => Err(Stopped(signal).into()),
-        None => Ok(()),
+        None => unsent(result.not_rendered.as_deref(), sent),
+    }
+}
+
+/// A run that could render no request sent nothing and failed, whatever its summary's
+/// counts say: exit 1 with the first reason. One that sent some says why others were not.
+fn unsent(not_rendered: Option<&str>, sent: u64) -> anyhow::Result<()> {
+    match (not_rendered, sent) {
+        (Some(reason), 0) => anyhow::bail!(
+            "nothing was sent: no request could be rendered as valid HTTP (first: {reason})"
+        ),
+        (Some(reason), _) => {
+            eprintln!("klavier: some requests were not sent: not valid HTTP once rendered (first: {reason})");
+            Ok(())
+        }
+        (None, _) => Ok(()),
     }
 }
 

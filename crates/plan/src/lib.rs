@@ -35,6 +35,7 @@ pub mod data;
 mod describe;
 mod document;
 pub mod dynamic;
+pub mod encode;
 mod error;
 pub mod extract;
 pub mod load;

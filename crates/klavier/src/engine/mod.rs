@@ -62,6 +62,8 @@ pub struct RunResult {
     pub timeseries: Vec<TimePoint>,
     /// The highest share of a second a worker thread spent on the CPU, if known.
     pub worker_cpu_peak: Option<f64>,
+    /// Why the first request that could not be rendered was not sent, if one was not.
+    pub not_rendered: Option<String>,
 }
 
 /// Runs `plan` with `seed` on `threads` worker threads, calling `on_progress` once a second.
@@ -144,6 +146,7 @@ pub fn run(
         panics: outcome.panics,
         timeseries: outcome.timeseries,
         worker_cpu_peak: outcome.worker_cpu_peak,
+        not_rendered: session.not_rendered.get().cloned(),
     })
 }
 

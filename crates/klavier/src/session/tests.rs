@@ -55,6 +55,7 @@ fn shared_with(sources: &[&str], feeders: &[Feeder]) -> (Shared, Vec<Text>) {
         feeds: Feeds::new(feeders),
         constants: Arc::new(constants),
         cookies: true,
+        not_rendered: std::sync::OnceLock::new(),
     };
     (shared, texts)
 }

@@ -3,6 +3,7 @@
 //! `conformance` servers we did not write). Every JSON result a test reads is checked
 //! against `schema/result.v1.json` on the way in.
 
+mod bad_input;
 mod compression;
 mod conformance;
 mod connections;
