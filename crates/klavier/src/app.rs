@@ -39,6 +39,7 @@ fn run(args: RunArgs) -> anyhow::Result<()> {
 
 fn check(args: CheckArgs) -> anyhow::Result<()> {
     let plan = klavier_plan::load(&args.profile, &overrides(&args.overrides))?;
+    warn_if_insecure(&plan);
     Connector::new(&plan.target).map_err(|e| BadInput(e.to_string()))?;
     // Not `print!`, which panics when the reader has gone (`klavier check p.toml | head`):
     // the error carries the broken pipe to `exit`, which counts it as success.
@@ -84,6 +85,7 @@ fn overrides(args: &OverrideArgs) -> Overrides {
 /// cannot lose the result file.
 fn execute(plan: Plan, output: &OutputArgs) -> anyhow::Result<()> {
     check_outputs(output)?;
+    warn_if_insecure(&plan);
     raise_open_file_limit();
     let seed = plan.seed.unwrap_or_else(random_seed);
     let threads = output.threads.map_or_else(default_threads, |n| n as usize);
@@ -103,7 +105,7 @@ fn execute(plan: Plan, output: &OutputArgs) -> anyhow::Result<()> {
     live.finish();
     let info = RunInfo {
         profile: plan.name.clone(),
-        target: plan.target.base_url.clone(),
+        target: klavier_plan::redact::url(&plan.target.base_url, &plan.target.redact).into_owned(),
         started_at: result.started_at,
         elapsed: result.elapsed,
         planned_duration: plan.timings.duration,
@@ -155,6 +157,18 @@ fn unsent(not_rendered: Option<&str>, sent: u64) -> anyhow::Result<()> {
             Ok(())
         }
         (None, _) => Ok(()),
+    }
+}
+
+/// `insecure = true` turns off what makes TLS worth having: said loudly, on stderr, every
+/// time, so it is not left on by accident against a real server.
+fn warn_if_insecure(plan: &Plan) {
+    if plan.target.tls && plan.target.insecure {
+        eprintln!(
+            "WARNING: insecure = true: TLS certificates of {} are NOT verified; anyone on the \
+             path can read and change this traffic. Use ca_file for a private CA instead.",
+            klavier_plan::redact::url(&plan.target.base_url, &plan.target.redact)
+        );
     }
 }
 

@@ -39,7 +39,7 @@ pub fn report(err: &anyhow::Error) -> ExitCode {
         // Not an error: the user asked for it, and the summary says so.
         eprintln!("klavier: stopped by {}", signal.name());
     } else {
-        eprintln!("error: {err:#}");
+        eprintln!("error: {}", escape_controls(&format!("{err:#}")));
     }
     ExitCode::from(code(err))
 }
@@ -63,6 +63,26 @@ pub fn code(err: &anyhow::Error) -> u8 {
     }
 }
 
+/// `text` with control characters other than newline and tab escaped: an error may
+/// carry a server's words (a reason phrase, an OS error about its data), and a server
+/// must not send escape sequences to the user's terminal.
+pub fn escape_controls(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text
+        .chars()
+        .any(|c| c.is_control() && c != '\n' && c != '\t')
+    {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    text.chars()
+        .map(|c| match c {
+            '\n' | '\t' => c.to_string(),
+            c if c.is_control() => c.escape_default().to_string(),
+            c => c.to_string(),
+        })
+        .collect::<String>()
+        .into()
+}
+
 fn is_broken_pipe(err: &anyhow::Error) -> bool {
     err.chain().any(|cause| {
         cause
@@ -80,6 +100,18 @@ mod tests {
         let err = anyhow::Error::new(BadInput("no".into())).context("reading");
         assert_eq!(code(&err), BAD_INPUT);
         assert_eq!(code(&anyhow::anyhow!("socket")), RUN_FAILED);
+    }
+
+    #[test]
+    fn control_characters_are_escaped_but_lines_kept() {
+        assert_eq!(
+            escape_controls("a\u{1b}[31mred\nnext\r"),
+            "a\\u{1b}[31mred\nnext\\r"
+        );
+        assert!(matches!(
+            escape_controls("plain\n"),
+            std::borrow::Cow::Borrowed(_)
+        ));
     }
 
     #[test]

@@ -43,6 +43,7 @@ mod locate;
 mod pick;
 mod plan;
 mod profile;
+pub mod redact;
 pub mod segment;
 pub mod template;
 mod think;

@@ -160,7 +160,8 @@ impl Session {
             // A rendered path may hold non-ASCII data (a CSV of names): sent encoded.
             let encoded = klavier_plan::encode::non_ascii(scratch);
             built.uri = Uri::try_from(encoded.as_ref()).map_err(|e| {
-                RenderError::Invalid(format!("rendered URI {scratch:?} is not valid: {e}"))
+                // Not the rendered text: it may hold a token or an env() value.
+                RenderError::Invalid(format!("the rendered URI is not valid: {e}"))
             })?;
         }
         for (name, text) in &template.headers {

@@ -19,6 +19,7 @@ mod origins;
 mod profile_errors;
 mod redirects;
 mod run;
+mod secrets;
 mod signals;
 mod support;
 mod tls;

@@ -86,7 +86,11 @@ pub(super) fn compile(
         headers.insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
     }
     Some(Request {
-        name: name.unwrap_or_else(|| format!("{method} {}", location.path)),
+        // The name shows in every report: a secret in the path's query is hidden.
+        name: name.unwrap_or_else(|| {
+            let redact = target.target.as_ref().map_or(&[][..], |t| &t.redact[..]);
+            format!("{method} {}", crate::redact::url(&location.path, redact))
+        }),
         stat: 0,
         method,
         uri,
