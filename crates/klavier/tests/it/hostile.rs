@@ -34,9 +34,12 @@
 use std::collections::BTreeMap;
 
 use std::process::{Command, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 
 use crate::support::faults::{Fault, FaultServer, HUGE_BODY};
+use crate::support::loopback::Loopback;
 use crate::support::{
     klavier_path, one_request_profile, read_result, request, run_profile, tally, uint, Workspace,
 };
@@ -364,4 +367,59 @@ fn a_2_gib_body_a_check_keeps_stops_at_max_body_and_is_drained() {
     all_failed_as(&row, "body_too_large");
     assert!(uint(&row, "bytes_received") > HUGE_BODY, "drained: {row}");
     assert!(peak_kib < FLAT_MEMORY_KIB, "peak RSS {peak_kib} KiB");
+}
+
+/// Serves `200 OK` forever on each connection, setting a new 100-byte cookie on every
+/// response, and records the longest `Cookie` header it received.
+fn cookie_flood(longest: Arc<AtomicUsize>) -> Loopback {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    Loopback::start("cookie-flood", move |mut stream, _stop| {
+        let longest = longest.clone();
+        async move {
+            let mut head = Vec::new();
+            let mut byte = [0u8; 1];
+            for n in 0_u64.. {
+                head.clear();
+                while !head.ends_with(b"\r\n\r\n") {
+                    match stream.read(&mut byte).await {
+                        Ok(1..) => head.push(byte[0]),
+                        _ => return,
+                    }
+                }
+                let text = String::from_utf8_lossy(&head).to_ascii_lowercase();
+                let cookie = text
+                    .lines()
+                    .find_map(|l| l.strip_prefix("cookie: "))
+                    .map_or(0, str::len);
+                longest.fetch_max(cookie, Ordering::Relaxed);
+                let answer = format!(
+                    "HTTP/1.1 200 OK\r\nSet-Cookie: c{n}={}\r\nContent-Length: 0\r\n\r\n",
+                    "v".repeat(100)
+                );
+                if stream.write_all(answer.as_bytes()).await.is_err() {
+                    return;
+                }
+            }
+        }
+    })
+}
+
+#[test]
+fn a_new_cookie_on_every_response_does_not_grow_the_cookie_header_without_bound() {
+    let longest = Arc::new(AtomicUsize::new(0));
+    let server = cookie_flood(longest.clone());
+    let ws = Workspace::new();
+    let profile = one_request_profile(&format!("http://{}", server.addr()), "", "/x")
+        .replace("min_scenario_interval_ms = 50", "");
+    let run = run_profile(&ws, &profile, &["--users", "1"]);
+    let row = request(&run.result, "GET /x");
+    // Hundreds of responses, each with a new cookie: the jar keeps 50 per domain.
+    assert!(uint(row, "count") > 100, "{row}");
+    all_answered(row, "200");
+    let longest = longest.load(Ordering::Relaxed);
+    // 50 cookies of "cNNN=" + 100 bytes, "; "-separated: about 5.4 KB, never more.
+    assert!(
+        (4_000..=8_192).contains(&longest),
+        "longest Cookie header: {longest} bytes"
+    );
 }
