@@ -8,7 +8,7 @@
 use std::hint::black_box;
 
 use criterion::{criterion_group, criterion_main, Criterion};
-use klavier::http::Connector;
+use klavier::Connector;
 use klavier_plan::{compile, Overrides, Plan, ScenarioPicker};
 use rand::{Rng, SeedableRng};
 use rand_xoshiro::Xoshiro256PlusPlus;

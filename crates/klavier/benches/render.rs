@@ -6,7 +6,7 @@
 #![allow(missing_docs, clippy::unwrap_used)]
 
 use criterion::{black_box, criterion_group, criterion_main, Criterion};
-use klavier::session::{Session, Shared};
+use klavier::{Session, Shared};
 use minijinja::Value;
 
 const PROFILE: &str = r#"

@@ -1,13 +1,5 @@
 //! The `klavier` command.
 
-use std::process::ExitCode;
-
-use clap::Parser;
-
-fn main() -> ExitCode {
-    let cli = klavier::cli::Cli::parse();
-    match klavier::app::main(cli) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(err) => klavier::exit::report(&err),
-    }
+fn main() -> std::process::ExitCode {
+    klavier::main()
 }

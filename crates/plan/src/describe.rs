@@ -175,8 +175,18 @@ fn write_scenarios(
             "  {:<name_width$}  weight {weight:>weight_width$}  ({share:.1}%)",
             scenario.name
         )?;
-        for (i, request) in scenario.requests.iter().enumerate() {
-            write_request(f, i + 1, request, session, redact)?;
+        for (i, (request, group)) in scenario.requests.iter().zip(&scenario.parallel).enumerate() {
+            write_request(f, &format!("{}.", i + 1), request, session, redact)?;
+            // Sent together once it is answered: numbered under it.
+            for (j, request) in group.iter().enumerate() {
+                write_request(
+                    f,
+                    &format!("  {}.{}", i + 1, j + 1),
+                    request,
+                    session,
+                    redact,
+                )?;
+            }
         }
     }
     Ok(())
@@ -184,7 +194,7 @@ fn write_scenarios(
 
 fn write_request(
     f: &mut fmt::Formatter<'_>,
-    number: usize,
+    number: &str,
     request: &Request,
     session: &SessionPlan,
     redact: &[String],
@@ -198,7 +208,7 @@ fn write_request(
     let uri = crate::redact::url(&uri, redact);
     write!(
         f,
-        "    {number}. {} {uri}  [{}]",
+        "    {number} {} {uri}  [{}]",
         request.method, request.name
     )?;
     let mut details = Vec::new();

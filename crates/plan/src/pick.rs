@@ -50,6 +50,7 @@ mod tests {
                 name: format!("s{i}"),
                 weight: Weight(NonZeroU32::new(w).unwrap()),
                 requests: Vec::new(),
+                parallel: Vec::new(),
             })
             .collect()
     }

@@ -213,6 +213,29 @@ pub struct Scenario {
     pub weight: Weight,
     /// Requests, sent in this order.
     pub requests: Vec<Request>,
+    /// What each request declares in `parallel` (empty for most): sent together once
+    /// `requests[i]` is answered, and all waited for before `requests[i + 1]`, as a
+    /// browser loads a page's assets. As long as `requests`.
+    pub parallel: Vec<Vec<Request>>,
+}
+
+impl Scenario {
+    /// Every request, each followed by its parallel ones: the order statistics rows
+    /// are named in.
+    pub fn all_requests(&self) -> impl Iterator<Item = &Request> {
+        self.requests
+            .iter()
+            .zip(&self.parallel)
+            .flat_map(|(request, group)| std::iter::once(request).chain(group))
+    }
+
+    /// The same, to change at compile time.
+    pub(crate) fn all_requests_mut(&mut self) -> impl Iterator<Item = &mut Request> {
+        self.requests
+            .iter_mut()
+            .zip(&mut self.parallel)
+            .flat_map(|(request, group)| std::iter::once(request).chain(group))
+    }
 }
 
 /// A scenario's weight: a positive integer.

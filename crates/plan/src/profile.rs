@@ -135,6 +135,16 @@ pub(crate) struct RequestProfile {
     pub expect: Option<ExpectProfile>,
     pub redirects: Option<Spanned<i64>>,
     pub timeout: Option<Spanned<DurationText>>,
+    /// Requests sent together after this one is answered (one level deep).
+    pub parallel: Option<Spanned<Vec<RequestProfile>>>,
+}
+
+impl RequestProfile {
+    /// This request and its parallel ones.
+    pub fn with_parallel(&self) -> impl Iterator<Item = &RequestProfile> {
+        let group = self.parallel.as_ref().map(|p| p.get_ref().as_slice());
+        std::iter::once(self).chain(group.unwrap_or_default())
+    }
 }
 
 /// A human-readable duration (`"30s"`, `"1m30s"`), kept as text: parsing it is

@@ -47,11 +47,13 @@ pub enum Reason {
     HeadTooLong,
     /// The generator ran out of file descriptors (the open-file limit).
     OpenFileLimit,
+    /// The HTTP/2 server refused the stream (REFUSED_STREAM): it did no work on it.
+    RefusedStream,
 }
 
 impl Reason {
     /// How many reasons there are: the length of per-reason counter arrays.
-    pub const COUNT: usize = 16;
+    pub const COUNT: usize = 17;
 
     /// Every reason, in declaration order; `ALL[r as usize] == r`.
     pub const ALL: [Reason; Reason::COUNT] = [
@@ -71,6 +73,7 @@ impl Reason {
         Reason::TooManyHeaders,
         Reason::HeadTooLong,
         Reason::OpenFileLimit,
+        Reason::RefusedStream,
     ];
 
     /// The snake_case name used in the JSON result.
@@ -92,6 +95,7 @@ impl Reason {
             Reason::TooManyHeaders => "too_many_headers",
             Reason::HeadTooLong => "head_too_long",
             Reason::OpenFileLimit => "open_file_limit",
+            Reason::RefusedStream => "refused_stream",
         }
     }
 
@@ -113,6 +117,7 @@ impl Reason {
             | Reason::DecodeUnsupported => FailureKind::ContentDecoding,
             Reason::TooManyHeaders | Reason::HeadTooLong => FailureKind::HeadTooLarge,
             Reason::OpenFileLimit => FailureKind::Other,
+            Reason::RefusedStream => FailureKind::StreamReset,
         }
     }
 
@@ -135,6 +140,7 @@ impl Reason {
             Reason::TooManyHeaders => "too many header lines",
             Reason::HeadTooLong => "head too long",
             Reason::OpenFileLimit => "out of file descriptors (raise ulimit -n)",
+            Reason::RefusedStream => "stream refused by the server (it did no work on it)",
         }
     }
 }

@@ -42,13 +42,18 @@ pub enum FailureKind {
     Proxy,
     /// The server would not speak the HTTP version asked for (`http = "2"`).
     Protocol,
+    /// The HTTP/2 server sent GOAWAY before this request's stream was answered.
+    #[serde(rename = "goaway")]
+    GoAway,
+    /// The HTTP/2 server reset this request's stream (RST_STREAM).
+    StreamReset,
     /// Anything else.
     Other,
 }
 
 impl FailureKind {
     /// How many kinds there are: the length of per-kind counter arrays.
-    pub const COUNT: usize = 16;
+    pub const COUNT: usize = 18;
 
     /// Every kind, in declaration order; `ALL[k as usize] == k`.
     pub const ALL: [FailureKind; FailureKind::COUNT] = [
@@ -67,6 +72,8 @@ impl FailureKind {
         FailureKind::TooManyRedirects,
         FailureKind::Proxy,
         FailureKind::Protocol,
+        FailureKind::GoAway,
+        FailureKind::StreamReset,
         FailureKind::Other,
     ];
 
@@ -88,6 +95,8 @@ impl FailureKind {
             FailureKind::TooManyRedirects => "too_many_redirects",
             FailureKind::Proxy => "proxy",
             FailureKind::Protocol => "protocol",
+            FailureKind::GoAway => "goaway",
+            FailureKind::StreamReset => "stream_reset",
             FailureKind::Other => "other",
         }
     }
@@ -110,6 +119,8 @@ impl FailureKind {
             FailureKind::TooManyRedirects => "too many redirects",
             FailureKind::Proxy => "the proxy refused the tunnel",
             FailureKind::Protocol => "the server would not speak HTTP/2",
+            FailureKind::GoAway => "HTTP/2 connection closed by GOAWAY",
+            FailureKind::StreamReset => "HTTP/2 stream reset by the server",
             FailureKind::Other => "other error",
         }
     }

@@ -15,7 +15,8 @@ use super::signals::{self, Received, StopSignal};
 pub enum Signals {
     /// Ctrl-C (SIGINT) and SIGTERM.
     Os,
-    /// None (tests, embedded runs).
+    /// None (the engine's own tests).
+    #[cfg(test)]
     Ignore,
 }
 

@@ -2,6 +2,8 @@
 //! redirects, adding up what crossed the wire, so the request's row measures the
 //! whole chain (first byte sent to the last byte of the final response).
 
+use std::cell::RefCell;
+
 use klavier_stats::{FailureKind, Outcome};
 
 use crate::http::Exchanged;
@@ -19,15 +21,16 @@ pub(super) struct Flown {
     pub hops: u32,
 }
 
-/// Sends `flight` until its final response (or a failure).
+/// Sends `flight` until its final response (or a failure). The session is borrowed
+/// only between hops (for their cookies), so flights of a `parallel` list share it.
 pub(super) async fn send<T: Transport>(
     transport: &mut T,
     flight: &mut Flight<'_>,
-    session: &mut Session,
+    session: &RefCell<Session>,
 ) -> Flown {
     let mut total: Option<Exchanged> = None;
     loop {
-        let (request, capture, captured) = flight.to_send();
+        let (request, capture, captured) = flight.outgoing();
         let hop = transport.send_keeping(request, capture, captured).await;
         let mut sum = hop;
         if let Some(before) = total {
@@ -37,7 +40,8 @@ pub(super) async fn send<T: Transport>(
             sum.timing.add(&before.timing);
         }
         total = Some(sum);
-        match flight.after(session, hop.outcome) {
+        let next = flight.after(&mut session.borrow_mut(), hop.outcome);
+        match next {
             Next::Follow => continue,
             Next::Done => break,
             Next::TooManyRedirects => {

@@ -14,6 +14,7 @@ mod control;
 mod cpu;
 mod exchange;
 mod open;
+mod parallel;
 mod schedule;
 mod seeds;
 mod signals;
@@ -31,13 +32,10 @@ use tokio::sync::{mpsc, oneshot};
 use tokio_util::sync::CancellationToken;
 
 pub use aggregate::Progress;
-pub use closed::run_user;
-pub use context::Context;
 pub use control::Signals;
 pub use schedule::Schedule;
-pub use signals::{listen_to_os_signals, received, Received, StopSignal};
+pub use signals::{listen_to_os_signals, received, StopSignal};
 pub use transport::Transport;
-pub use vu::Vu;
 
 use crate::http::Connector;
 

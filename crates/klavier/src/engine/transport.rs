@@ -30,6 +30,18 @@ pub trait Transport {
         (0, 0)
     }
 
+    /// Another transport of the same user, to send a `parallel` list's requests beside
+    /// this one: its own HTTP/1.1 connections.
+    fn lane(&self) -> Self
+    where
+        Self: Sized;
+
+    /// Before a `parallel` list: lets `lane` carry its requests as streams of this
+    /// transport's HTTP/2 connections. Transports without any do nothing.
+    fn share_with(&self, lane: &mut Self) {
+        let _ = lane;
+    }
+
     /// Sends `request`, keeping what `capture` asks for of the response in `captured`.
     /// Transports that cannot keep anything just send.
     fn send_keeping<'a>(
@@ -44,6 +56,14 @@ pub trait Transport {
 }
 
 impl Transport for Client {
+    fn lane(&self) -> Self {
+        Client::lane(self)
+    }
+
+    fn share_with(&self, lane: &mut Self) {
+        Client::share_with(self, lane);
+    }
+
     fn preconnect(&mut self) -> impl Future<Output = ()> {
         Client::preconnect(self)
     }

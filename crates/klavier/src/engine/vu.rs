@@ -2,10 +2,11 @@
 //! Knows nothing of threads or schedules: an executor (closed: `closed::run_user`;
 //! open: `open::serve_arrivals`) hands it a context and says when to work.
 
+use std::cell::RefCell;
 use std::time::Duration;
 
-use klavier_plan::{ScenarioPicker, Think};
-use klavier_stats::Sample;
+use klavier_plan::{Request, ScenarioPicker, Think};
+use klavier_stats::{Recorder, Sample};
 use rand::{Rng, SeedableRng};
 use rand_xoshiro::Xoshiro256PlusPlus;
 use tokio::time::{sleep_until, Instant};
@@ -15,6 +16,7 @@ use crate::session::{self, Flight, RenderError, Session};
 
 use super::context::Context;
 use super::exchange::{self, Flown};
+use super::parallel;
 use super::seeds::{stream, Domain};
 use super::transport::Transport;
 
@@ -25,11 +27,15 @@ pub struct Vu<T> {
     seed: u64,
     rng: Xoshiro256PlusPlus,
     pub(super) transport: T,
-    /// Variables, feeder rows and cookies, from the user's first iteration on.
-    session: Option<Session>,
+    /// More transports of this user's, for the requests of a `parallel` list beside
+    /// `transport` (opened on first need, kept for the next list).
+    pub(super) lanes: Vec<T>,
+    /// Variables, feeder rows and cookies, from the user's first iteration on; in a
+    /// cell so the requests of a `parallel` list can each take their redirects' cookies.
+    pub(super) session: Option<RefCell<Session>>,
     iterations: u64,
     /// Reused for rendering.
-    scratch: String,
+    pub(super) scratch: String,
     /// A `unique` feeder with `on_exhausted = "stop"` had no row left: the user is done.
     pub(super) finished: bool,
     /// How far a slow server pushed this user's paced scenario starts behind their schedule.
@@ -47,6 +53,7 @@ impl<T: Transport> Vu<T> {
             seed,
             rng: Xoshiro256PlusPlus::seed_from_u64(stream(seed, Domain::User, id.into())),
             transport,
+            lanes: Vec::new(),
             session: None,
             iterations: 0,
             scratch: String::new(),
@@ -67,7 +74,7 @@ impl<T: Transport> Vu<T> {
     fn begin(&mut self, index: usize, ctx: &Context) -> bool {
         let shared = &ctx.session;
         let session = match self.session.take() {
-            Some(session) => Ok(session),
+            Some(session) => Ok(session.into_inner()),
             None => {
                 let seed = stream(self.seed, Domain::Session, self.id.into());
                 Session::start(shared, self.id, seed)
@@ -84,7 +91,7 @@ impl<T: Transport> Vu<T> {
         });
         match begun {
             Ok(session) => {
-                self.session = Some(session);
+                self.session = Some(RefCell::new(session));
                 self.iterations += 1;
                 true
             }
@@ -161,6 +168,97 @@ pub(super) enum IterationEnd {
     NoData,
 }
 
+/// When a request left and came back, for its row.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Flew {
+    /// When it was due.
+    pub intended: Instant,
+    /// When it was sent.
+    pub sent: Instant,
+    /// When its final response (or failure) came.
+    pub done: Instant,
+}
+
+/// Takes a flown request's response in (cookies, extractions, checks) and records its
+/// row: outcome, times, bytes, redirects, retries, phases, protocol. Returns whether it
+/// succeeded, checks included.
+pub(super) fn record_flown(
+    ctx: &Context,
+    request: &Request,
+    flight: Flight<'_>,
+    session: &RefCell<Session>,
+    flew: Flew,
+    flown: &Flown,
+    recorder: &mut Recorder,
+) -> bool {
+    let Flown { exchanged, hops } = *flown;
+    let Flew {
+        intended,
+        sent,
+        done,
+    } = flew;
+    let outcome = exchanged.outcome;
+    let service_time = done - sent;
+    let checked = flight.finish(
+        &mut session.borrow_mut(),
+        &ctx.session,
+        outcome,
+        service_time,
+        recorder,
+    );
+    let failed = session::is_failure(request, outcome);
+    let sample = Sample {
+        outcome,
+        service_time,
+        response_time: done.saturating_duration_since(intended.min(sent)),
+        bytes_sent: exchanged.bytes_sent,
+        bytes_received: exchanged.bytes_received,
+        in_grace: ctx.stopped(),
+    };
+    recorder.record_judged(request.stat, &sample, failed);
+    recorder.record_detail(request.stat, exchanged.reason, hops, exchanged.retried);
+    recorder.record_timing(request.stat, &exchanged.timing);
+    if let Some(protocol) = exchanged.protocol {
+        recorder.record_protocol(request.stat, protocol == Protocol::Http2);
+    }
+    checked && !failed
+}
+
+/// Renders `request` for the user; a request that cannot be rendered is counted apart
+/// (skipped for an unset variable, a render failure otherwise) and never sent.
+pub(super) fn prepare<'r>(
+    ctx: &Context,
+    session: &mut Session,
+    request: &'r Request,
+    scratch: &mut String,
+    intended: Instant,
+) -> Option<Flight<'r>> {
+    match Flight::new(session, &ctx.session, request, scratch) {
+        Ok(flight) => Some(flight),
+        Err(why) => {
+            // Never sent half-empty or malformed: counted apart, by reason.
+            let mut recorder = ctx.recorder_at(intended).borrow_mut();
+            match why {
+                RenderError::Unset(_) => recorder.record_skipped(request.stat),
+                RenderError::Invalid(reason) => {
+                    recorder.record_render_failure(request.stat);
+                    let name = &ctx.plan.request_names[request.stat];
+                    let _ = ctx.session.not_rendered.set(format!("{name}: {reason}"));
+                }
+            }
+            None
+        }
+    }
+}
+
+/// Resolves when `cutoff` (if any) has passed.
+pub(super) async fn cut_off(cutoff: Option<Instant>) {
+    match cutoff {
+        Some(at) => sleep_until(at).await,
+        None => std::future::pending().await,
+    }
+}
+
 /// Records an iteration of `scenario` planned at `planned` (which decides whether it is
 /// part of the warm-up) that began at `began`.
 pub(super) fn record_iteration(
@@ -199,7 +297,7 @@ pub(super) async fn run_iteration<T: Transport>(
     if !vu.begin(index, ctx) {
         return IterationEnd::NoData;
     }
-    for (i, request) in scenario.requests.iter().enumerate() {
+    for (i, (request, group)) in scenario.requests.iter().zip(&scenario.parallel).enumerate() {
         if i > 0 {
             // Not before the previous planned start + minimum interval, nor before its
             // end + think time: planned from the schedule, so lateness never accumulates.
@@ -232,63 +330,42 @@ pub(super) async fn run_iteration<T: Transport>(
             }
         }
         let session = vu.session.as_mut().expect("begin started the session");
-        let mut flight = match Flight::new(session, &ctx.session, request, &mut vu.scratch) {
-            Ok(flight) => flight,
-            Err(why) => {
-                // Never sent half-empty or malformed: counted apart, by reason.
-                let mut recorder = ctx.recorder_at(intended).borrow_mut();
-                match why {
-                    RenderError::Unset(_) => recorder.record_skipped(request.stat),
-                    RenderError::Invalid(reason) => {
-                        recorder.record_render_failure(request.stat);
-                        let name = &ctx.plan.request_names[request.stat];
-                        let _ = ctx.session.not_rendered.set(format!("{name}: {reason}"));
-                    }
-                }
-                ok = false;
-                continue;
-            }
+        let Some(mut flight) = prepare(ctx, session.get_mut(), request, &mut vu.scratch, intended)
+        else {
+            ok = false;
+            continue;
         };
         let sent = Instant::now();
-        let cut_off = async {
-            match cutoff {
-                Some(at) => sleep_until(at).await,
-                None => std::future::pending().await,
-            }
-        };
         let flown = tokio::select! {
             biased;
             _ = ctx.abort.cancelled() => None,
-            _ = cut_off => None,
+            _ = cut_off(cutoff) => None,
             flown = exchange::send(&mut vu.transport, &mut flight, session) => Some(flown),
         };
         // Whatever happened, it happened now: a failure is timed to this moment.
         let done = Instant::now();
-        let start = intended.min(sent);
-        let mut recorder = ctx.recorder_at(intended).borrow_mut();
-        let Some(Flown { exchanged, hops }) = flown else {
-            recorder.record_interrupted(request.stat, done.saturating_duration_since(start));
+        let Some(flown) = flown else {
+            let mut recorder = ctx.recorder_at(intended).borrow_mut();
+            let took = done.saturating_duration_since(intended.min(sent));
+            recorder.record_interrupted(request.stat, took);
             let (sent, received) = vu.transport.abandon();
             recorder.record_wire(request.stat, sent, received);
             return IterationEnd::Aborted;
         };
-        let outcome = exchanged.outcome;
-        let checked = flight.finish(session, &ctx.session, outcome, done - sent, &mut recorder);
-        let failed = session::is_failure(request, outcome);
-        ok &= checked && !failed;
-        let sample = Sample {
-            outcome,
-            service_time: done - sent,
-            response_time: done.saturating_duration_since(start),
-            bytes_sent: exchanged.bytes_sent,
-            bytes_received: exchanged.bytes_received,
-            in_grace: ctx.stopped(),
+        let flew = Flew {
+            intended,
+            sent,
+            done,
         };
-        recorder.record_judged(request.stat, &sample, failed);
-        recorder.record_detail(request.stat, exchanged.reason, hops, exchanged.retried);
-        recorder.record_timing(request.stat, &exchanged.timing);
-        if let Some(protocol) = exchanged.protocol {
-            recorder.record_protocol(request.stat, protocol == Protocol::Http2);
+        ok &= {
+            let mut recorder = ctx.recorder_at(intended).borrow_mut();
+            record_flown(ctx, request, flight, session, flew, &flown, &mut recorder)
+        };
+        if !group.is_empty() {
+            match parallel::run_group(vu, group, ctx, cutoff).await {
+                Some(all_ok) => ok &= all_ok,
+                None => return IterationEnd::Aborted,
+            }
         }
     }
     IterationEnd::Completed { ok }

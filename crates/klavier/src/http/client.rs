@@ -94,6 +94,38 @@ impl Client {
         }
     }
 
+    /// Another client of the same user, for the requests of a `parallel` list sent
+    /// beside this one's: its own HTTP/1.1 connections; its HTTP/2 streams go on this
+    /// client's connections (see [`share_with`](Self::share_with)).
+    pub fn lane(&self) -> Self {
+        let mut lane = Client::new(self.connector.clone());
+        self.share_with(&mut lane);
+        lane
+    }
+
+    /// Puts this client's open HTTP/2 connections into `lane`, so its requests to
+    /// those origins go as streams of the same connection, as a browser's do. Its
+    /// HTTP/1.1 connections stay its own.
+    pub fn share_with(&self, lane: &mut Client) {
+        for slot in &self.slots {
+            let Some(Conn::H2(connection)) = &slot.connection else {
+                continue;
+            };
+            if !connection.is_open() {
+                continue;
+            }
+            let shared = Some(Conn::H2(connection.clone()));
+            match lane.slots.iter().position(|s| s.origin == slot.origin) {
+                Some(own) => lane.slots[own].connection = shared,
+                None if lane.slots.len() < MAX_ORIGINS => lane.slots.push(Slot {
+                    origin: slot.origin.clone(),
+                    connection: shared,
+                }),
+                None => {}
+            }
+        }
+    }
+
     /// When the next request may start, if connections failed at once just before:
     /// the engine waits until then (counted as reconnect backoff), so a dead server
     /// does not turn the user into a busy loop.
@@ -113,7 +145,8 @@ impl Client {
     /// A reused keep-alive connection that the server had already closed fails
     /// before any response byte; an idempotent request is then sent once more on a
     /// fresh connection (within the same timeout), as browsers and hyper do, and
-    /// counted as retried rather than as the server's failure.
+    /// counted as retried rather than as the server's failure. So is any request an
+    /// HTTP/2 server did no work on (refused, or cut by a GOAWAY).
     pub async fn send_keeping(
         &mut self,
         req: &Request,
@@ -125,7 +158,8 @@ impl Client {
         }
         let slot = &mut self.slots[0];
         let first = attempt(&self.connector, slot, req, reborrow(&mut keep), deadline).await;
-        if !first.stale_connection || !is_idempotent(&req.method) {
+        let again = first.unprocessed || (first.stale_connection && is_idempotent(&req.method));
+        if !again {
             self.pace(&first);
             return first.exchanged;
         }
@@ -138,12 +172,13 @@ impl Client {
     }
 
     /// Grows the reconnect backoff after a fresh connection that failed before any
-    /// response byte (not by a timeout: that took its time already); a response
-    /// resets it.
+    /// response byte or was sent away at once (not by a timeout: that took its time
+    /// already); a response resets it.
     fn pace(&mut self, attempt: &Attempt) {
         match attempt.exchanged.outcome {
             Outcome::Status(_) => self.backoff.succeeded(),
             Outcome::Failed(FailureKind::Timeout | FailureKind::ConnectTimeout) => {}
+            Outcome::Failed(FailureKind::GoAway) if attempt.fresh => self.backoff.failed(),
             Outcome::Failed(_) if attempt.fresh && attempt.exchanged.bytes_received == 0 => {
                 self.backoff.failed();
             }
@@ -211,6 +246,8 @@ struct Attempt {
     stale_connection: bool,
     /// The attempt opened (or tried to open) a connection.
     fresh: bool,
+    /// The server said it did no work on the request.
+    unprocessed: bool,
 }
 
 /// One attempt: a ready connection to the slot's origin, one exchange on it.
@@ -239,6 +276,7 @@ async fn attempt(
                     exchanged: failed(failure),
                     stale_connection: false,
                     fresh: true,
+                    unprocessed: false,
                 }
             }
         }
@@ -258,6 +296,7 @@ async fn attempt(
     if let Some(took) = transfer {
         timing.set(Phase::Transfer, took);
     }
+    let unprocessed = result.as_ref().is_err_and(Failure::unprocessed);
     let (outcome, reason) = match result {
         Ok(status) => (Outcome::Status(status), None),
         Err(failure) => {
@@ -282,6 +321,7 @@ async fn attempt(
         },
         stale_connection: reused && closed_unanswered,
         fresh: !reused,
+        unprocessed,
     }
 }
 

@@ -24,7 +24,14 @@ impl From<FailureKind> for Failure {
 }
 
 impl Failure {
-    fn because(kind: FailureKind, reason: Reason) -> Self {
+    /// The server did no work on the request (an HTTP/2 stream refused, or above
+    /// the last one a GOAWAY said it would process): sending it again is safe
+    /// whatever the method (RFC 9113 §8.7).
+    pub fn unprocessed(&self) -> bool {
+        self.kind == FailureKind::GoAway || self.reason == Some(Reason::RefusedStream)
+    }
+
+    pub(super) fn because(kind: FailureKind, reason: Reason) -> Self {
         Failure {
             kind,
             reason: Some(reason),

@@ -17,7 +17,7 @@ use bytes::Bytes;
 use http::header::{CONNECTION, HOST, TRANSFER_ENCODING, UPGRADE};
 use http::HeaderName;
 use klavier_plan::Request;
-use klavier_stats::FailureKind;
+use klavier_stats::{FailureKind, Reason};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::time::Instant;
 
@@ -170,11 +170,16 @@ impl H2Connection {
             ..Wire::default()
         };
         let mut result = self.stream(req, keep).await;
-        if result.is_err() {
-            // The connection task may not have told why yet: let it run once.
-            tokio::task::yield_now().await;
-            if let Some(why) = self.counters.failed.get() {
-                result = Err(why);
+        if let Err(failure) = &result {
+            if failure.kind == FailureKind::GoAway {
+                // The server takes no new streams on it: users sharing it open another.
+                self.closed.set(true);
+            } else {
+                // The connection task may not have told why yet: let it run once.
+                tokio::task::yield_now().await;
+                if let Some(why) = self.counters.failed.get() {
+                    result = Err(why);
+                }
             }
         }
         self.wire.received = self.counters.read.get() - read;
@@ -256,14 +261,25 @@ async fn send_body(stream: &mut h2::SendStream<Bytes>, mut body: Bytes) -> Resul
     Ok(())
 }
 
-/// Classifies an HTTP/2 error: the socket's own error as any I/O error, a reset
-/// stream or connection as a reset, anything else as a malformed response.
+/// Classifies an HTTP/2 error: the socket's own error as any I/O error; the
+/// server's GOAWAY (which h2 gives every stream above the last one the server will
+/// process, and every later request) as `goaway`; its RST_STREAM as `stream_reset`,
+/// refused streams said apart; anything h2 itself found wrong in what the server sent
+/// as a malformed response.
 fn h2_error(err: &h2::Error) -> Failure {
     if let Some(io) = err.get_io() {
         return failure::read_error(io);
     }
-    if err.is_go_away() || err.is_reset() {
-        return FailureKind::ConnectionReset.into();
+    if err.is_remote() && err.is_go_away() {
+        return FailureKind::GoAway.into();
+    }
+    if err.is_remote() && err.is_reset() {
+        return match err.reason() {
+            Some(h2::Reason::REFUSED_STREAM) => {
+                Failure::because(FailureKind::StreamReset, Reason::RefusedStream)
+            }
+            _ => FailureKind::StreamReset.into(),
+        };
     }
     FailureKind::MalformedResponse.into()
 }

@@ -22,4 +22,3 @@ pub use capture::{Capture, Captured};
 pub use client::{Client, Exchanged};
 pub use conn::Protocol;
 pub use connector::Connector;
-pub use tls::TlsSetupError;

@@ -77,7 +77,7 @@ impl<'r> Flight<'r> {
     }
 
     /// The request to send now, what to keep of its response and where to keep it.
-    pub fn to_send(&mut self) -> (&Request, Capture, &mut Captured) {
+    pub fn outgoing(&mut self) -> (&Request, Capture, &mut Captured) {
         (&self.current, self.capture, &mut self.captured)
     }
 

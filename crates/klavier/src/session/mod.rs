@@ -31,7 +31,8 @@ pub use cookies::{CookieJar, Destination};
 pub use feed::{Exhausted, Feeds};
 pub use flight::{is_failure, Flight, Next};
 pub use render::{RenderError, Renderer};
-pub use respond::{check_count, evaluate, extract_one, forget, Response, Verdict};
+#[cfg(test)]
+use respond::{evaluate, extract_one, Response};
 pub use vars::Vars;
 
 /// What every session of a run shares.

@@ -30,18 +30,6 @@ pub struct Verdict {
     pub failed: Vec<usize>,
 }
 
-impl Verdict {
-    /// Whether every check passed.
-    pub fn passed(&self) -> bool {
-        self.failed.is_empty()
-    }
-}
-
-/// How many checks a request counts.
-pub fn check_count(expect: Option<&Expect>, extract: &[Extraction]) -> usize {
-    checks::of(expect, extract).count()
-}
-
 /// Runs `expect` and `extract` (setting or unsetting variables in `vars`) on `response`,
 /// in [`checks::of`] order.
 pub fn evaluate(

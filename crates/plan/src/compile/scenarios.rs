@@ -7,7 +7,7 @@ use super::target::CompiledTarget;
 use super::{positive_u32, request, Context};
 use crate::locate::{index, join};
 use crate::plan::{Request, Scenario, Weight};
-use crate::profile::ScenarioProfile;
+use crate::profile::{RequestProfile, ScenarioProfile};
 
 /// The scenarios in file order, and the request statistics rows.
 pub(super) struct CompiledScenarios {
@@ -71,19 +71,22 @@ fn scenario(
         cx.error(span, &field, "a scenario name must not be empty");
         return None;
     }
+    let (requests, parallel) = requests?.into_iter().unzip();
     Some(Scenario {
         name: name.to_owned(),
         weight: Weight(weight?),
-        requests: requests?,
+        requests,
+        parallel,
     })
 }
 
+/// Each request with its parallel ones.
 fn requests(
     profile: &ScenarioProfile,
     field: &str,
     target: &CompiledTarget,
     cx: &mut Context<'_>,
-) -> Option<Vec<Request>> {
+) -> Option<Vec<(Request, Vec<Request>)>> {
     let requests_field = join(field, "requests");
     let Some(requests) = &profile.requests else {
         let span = cx.span_of(field);
@@ -103,11 +106,64 @@ fn requests(
         );
         return None;
     }
-    let compiled: Vec<Option<Request>> = requests
+    let compiled: Vec<Option<(Request, Vec<Request>)>> = requests
         .get_ref()
         .iter()
         .enumerate()
-        .map(|(i, r)| request::compile(r, &index(&requests_field, i), target, cx))
+        .map(|(i, r)| {
+            let field = index(&requests_field, i);
+            let request = request::compile(r, &field, target, cx);
+            let parallel = parallel(r, &field, target, cx);
+            Some((request?, parallel?))
+        })
+        .collect();
+    compiled.into_iter().collect()
+}
+
+/// The most requests one `parallel` list may hold: more than any browser sends at once
+/// to one page, and each is a connection of the user's over HTTP/1.1.
+const MAX_PARALLEL: usize = 64;
+
+/// A request's `parallel` list, compiled like any request (one level deep).
+fn parallel(
+    profile: &RequestProfile,
+    field: &str,
+    target: &CompiledTarget,
+    cx: &mut Context<'_>,
+) -> Option<Vec<Request>> {
+    let Some(list) = &profile.parallel else {
+        return Some(Vec::new());
+    };
+    let field = join(field, "parallel");
+    let requests = list.get_ref();
+    if requests.is_empty() || requests.len() > MAX_PARALLEL {
+        cx.error_help(
+            list.span(),
+            &field,
+            format!(
+                "parallel lists {} requests; it takes 1 to {MAX_PARALLEL}",
+                requests.len()
+            ),
+            "list the requests to send together, e.g. parallel = [{ path = \"/app.js\" }]",
+        );
+        return None;
+    }
+    let compiled: Vec<Option<Request>> = requests
+        .iter()
+        .enumerate()
+        .map(|(i, r)| {
+            let at = index(&field, i);
+            if let Some(nested) = &r.parallel {
+                cx.error_help(
+                    nested.span(),
+                    join(&at, "parallel"),
+                    "a parallel request cannot have parallel requests of its own",
+                    "list them all in the outer request's parallel",
+                );
+            }
+            let compiled = request::compile(r, &at, target, cx);
+            compiled.filter(|_| r.parallel.is_none())
+        })
         .collect();
     compiled.into_iter().collect()
 }
@@ -115,7 +171,7 @@ fn requests(
 /// Gives each request its statistics row: one per distinct name, in first-seen order.
 fn assign_stats(scenarios: &mut [Scenario]) -> Vec<String> {
     let mut names: Vec<String> = Vec::new();
-    for request in scenarios.iter_mut().flat_map(|s| s.requests.iter_mut()) {
+    for request in scenarios.iter_mut().flat_map(Scenario::all_requests_mut) {
         request.stat = match names.iter().position(|n| *n == request.name) {
             Some(stat) => stat,
             None => {

@@ -25,6 +25,7 @@ pub(super) fn prepare(
         .flat_map(BTreeMap::values)
         .filter_map(|s| s.requests.as_ref())
         .flat_map(|r| r.get_ref())
+        .flat_map(RequestProfile::with_parallel)
         .filter_map(|r| r.extract.as_ref())
         .flat_map(BTreeMap::keys);
     // A feeder that could not be read has its own error: templates using it are not
@@ -76,7 +77,7 @@ pub(super) fn finish(
 ) -> SessionPlan {
     session.templates = std::mem::take(&mut cx.templating.templates);
     let mut names: Vec<Vec<String>> = vec![Vec::new(); rows];
-    for request in scenarios.iter_mut().flat_map(|s| s.requests.iter_mut()) {
+    for request in scenarios.iter_mut().flat_map(Scenario::all_requests_mut) {
         let Some(dynamic) = request.dynamic.as_mut() else {
             continue;
         };

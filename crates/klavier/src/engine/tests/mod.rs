@@ -58,6 +58,19 @@ struct Sent {
 }
 
 impl Transport for Clockwork {
+    fn lane(&self) -> Self {
+        Clockwork {
+            latency: self.latency.clone(),
+            answer: self.answer.clone(),
+            start: self.start.clone(),
+            log: self.log.clone(),
+            connects: self.connects.clone(),
+            panic_at: None,
+            sends: 0,
+            ..*self
+        }
+    }
+
     async fn send(&mut self, request: &klavier_plan::Request) -> Exchanged {
         let offset = Instant::now() - self.start.get();
         self.log.borrow_mut().push(Sent {

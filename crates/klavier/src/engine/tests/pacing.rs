@@ -145,6 +145,10 @@ fn weighted_choice_matches_the_weights() {
 struct NeverSends;
 
 impl Transport for NeverSends {
+    fn lane(&self) -> Self {
+        NeverSends
+    }
+
     async fn send(&mut self, _: &klavier_plan::Request) -> Exchanged {
         std::future::pending().await
     }
@@ -209,4 +213,30 @@ async fn a_slow_server_holding_users_back_is_counted_as_missed_starts() {
     assert!(pacing
         .user_lag()
         .equivalent(pacing.user_lag().max(), 6_000_000));
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_parallel_list_goes_out_together_and_the_next_request_waits_for_all() {
+    // 10 ms requests; /page's list of three goes out as /page is answered (10 ms), all at
+    // once; /next waits for the whole list (20 ms), then the 1 s interval paces /page.
+    let scenario = "[scenarios.a]\n[[scenarios.a.requests]]\npath = \"/page\"\n\
+                    parallel = [{ path = \"/x\" }, { path = \"/y\" }, { path = \"/z\" }]\n\
+                    [[scenarios.a.requests]]\npath = \"/next\"\n";
+    let timings = "test_duration_seconds = 2\nmin_scenario_interval_ms = 1000";
+    let run = simulate(plan(timings, 1, scenario), Duration::from_millis(10), 1).await;
+    let sent: Vec<(u64, &str)> = run
+        .sent
+        .iter()
+        .map(|s| (s.at_ms, s.path.as_str()))
+        .collect();
+    let load = [
+        (0, "/page"),
+        (10, "/x"),
+        (10, "/y"),
+        (10, "/z"),
+        (20, "/next"),
+    ];
+    let again = load.map(|(at, path)| (at + 1000, path));
+    assert_eq!(sent, [load, again].concat());
+    assert_eq!(run.total.requests(), 10);
 }

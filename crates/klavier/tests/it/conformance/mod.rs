@@ -56,6 +56,11 @@ pub fn assert_no_failures(run: &Finished, server: &str) {
 /// each request received at least the body bytes the server logged for it.
 pub fn assert_matches_log(run: &Finished, log: &[Logged], server: &str) {
     let reported = request_counts(&run.result);
+    // The evidence, for `--nocapture` readers: each request's count on both sides.
+    for (name, count) in &reported {
+        let logged = log.iter().filter(|entry| entry.key() == *name).count();
+        eprintln!("conformance: {server}: {name}: klavier {count}, log {logged}");
+    }
     assert_eq!(
         process::counts(log),
         reported,

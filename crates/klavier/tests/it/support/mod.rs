@@ -207,6 +207,12 @@ pub fn request_counts(result: &Value) -> BTreeMap<String, u64> {
         .collect()
 }
 
+/// A counter of a row that the JSON leaves out while it is zero (`retried`,
+/// `connections_opened`, …).
+pub fn count_of(row: &Value, field: &str) -> u64 {
+    row.get(field).map_or(0, |_| uint(row, field))
+}
+
 /// A map of counts such as `status_codes` or `errors` of a row.
 pub fn tally(row: &Value, field: &str) -> BTreeMap<String, u64> {
     row[field]

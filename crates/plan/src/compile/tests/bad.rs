@@ -158,6 +158,13 @@ fn cases() -> Vec<Case> {
             .says("unknown HTTP version \"3\""),
         case("a zero timeout", format!("[target]\nbase_url = \"http://h\"\ntimeout = \"0s\"\n[timings]\ntest_duration_seconds = 5\n{SCENARIO}"), (3, 11), "target.timeout")
             .says("timeout must be greater than zero"),
+        case("an empty parallel list", with("", "path = \"/\"\nparallel = []\n"), (r + 1, 12), "scenarios.s.requests[0].parallel")
+            .says("parallel lists 0 requests; it takes 1 to 64")
+            .helps("list the requests to send together"),
+        case("parallel within parallel", with("", "path = \"/\"\nparallel = [{ path = \"/a\", parallel = [{ path = \"/b\" }] }]\n"), (r + 1, 39), "scenarios.s.requests[0].parallel[0].parallel")
+            .says("a parallel request cannot have parallel requests of its own"),
+        case("a bad request in parallel", with("", "path = \"/\"\nparallel = [{ path = \"/a\" }, { path = \"/b\", method = 5 }]\n"), (r + 1, 54), "scenarios.s.requests[0].parallel[1].method")
+            .says("method must be a string"),
     ]
 }
 

@@ -361,3 +361,38 @@ fn header_names_keep_their_written_case_and_a_default_user_agent_is_added() {
         "gzip, deflate, br, zstd"
     );
 }
+
+#[test]
+fn parallel_requests_get_rows_after_their_request_and_are_described_under_it() {
+    let plan = plan(&format!(
+        "{BASE}[[scenarios.s.requests]]\npath = \"/page\"\n\
+         parallel = [{{ path = \"/app.js\" }}, {{ path = \"/style.css\", name = \"css\" }}]\n\
+         [[scenarios.s.requests]]\npath = \"/next\"\n"
+    ));
+    let scenario = &plan.scenarios[0];
+    assert_eq!(scenario.requests.len(), 2);
+    assert_eq!(scenario.parallel.len(), 2, "one group per request");
+    assert!(scenario.parallel[1].is_empty());
+    let group: Vec<(&str, usize)> = scenario.parallel[0]
+        .iter()
+        .map(|r| (r.name.as_str(), r.stat))
+        .collect();
+    assert_eq!(group, [("GET /app.js", 1), ("css", 2)]);
+    assert_eq!(
+        plan.request_names,
+        ["GET /page", "GET /app.js", "css", "GET /next"]
+    );
+    assert_eq!(
+        scenario.parallel[0][0].uri,
+        "http://localhost:8080/api/app.js"
+    );
+    let described = plan.to_string();
+    assert!(
+        described.contains("1.1 GET http://localhost:8080/api/app.js"),
+        "{described}"
+    );
+    assert!(
+        described.contains("1.2 GET http://localhost:8080/api/style.css  [css]"),
+        "{described}"
+    );
+}
