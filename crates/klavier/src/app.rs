@@ -13,7 +13,7 @@ use crate::cli::{
     CheckArgs, Cli, Command, CompareArgs, DemoArgs, OutputArgs, OverrideArgs, ReportArgs, RunArgs,
 };
 use crate::engine::{self, Signals};
-use crate::exit::{BadInput, Regressed, ThresholdsFailed};
+use crate::exit::{BadInput, Regressed, Stopped, ThresholdsFailed};
 use crate::http::Connector;
 use crate::live::LiveView;
 use crate::outputs;
@@ -115,6 +115,9 @@ fn report(args: ReportArgs) -> anyhow::Result<()> {
 }
 
 fn run(args: RunArgs) -> anyhow::Result<()> {
+    // From now on a signal is counted, not fatal: even one that arrives while the
+    // profile loads ends in a stopped run with its reports.
+    engine::listen_to_os_signals();
     let plan = klavier_plan::load(&args.profile, &overrides(&args.overrides))?;
     let scale = args.scale.resolve()?;
     scale.check(&plan)?;
@@ -123,6 +126,7 @@ fn run(args: RunArgs) -> anyhow::Result<()> {
 
 fn check(args: CheckArgs) -> anyhow::Result<()> {
     let plan = klavier_plan::load(&args.profile, &overrides(&args.overrides))?;
+    warn_if_insecure(&plan);
     Connector::new(&plan.target).map_err(|e| BadInput(e.to_string()))?;
     // Not `print!`, which panics when the reader has gone (`klavier check p.toml | head`):
     // the error carries the broken pipe to `exit`, which counts it as success.
@@ -133,6 +137,7 @@ fn check(args: CheckArgs) -> anyhow::Result<()> {
 }
 
 fn demo(args: DemoArgs) -> anyhow::Result<()> {
+    engine::listen_to_os_signals();
     let server = klavier_testbed::spawn(([127, 0, 0, 1], 0).into())
         .context("starting the built-in target")?;
     let mut overrides = overrides(&args.overrides);
@@ -176,6 +181,7 @@ pub(crate) fn overrides(args: &OverrideArgs) -> Overrides {
 /// Runs a compiled plan and writes its reports.
 fn execute(plan: Plan, output: &OutputArgs, scale: &scale::Options) -> anyhow::Result<()> {
     outputs::check(output)?;
+    warn_if_insecure(&plan);
     raise_open_file_limit();
     let seed = plan.seed.unwrap_or_else(random_seed);
     let threads = output.threads.map_or_else(default_threads, |n| n as usize);
@@ -217,7 +223,7 @@ fn execute(plan: Plan, output: &OutputArgs, scale: &scale::Options) -> anyhow::R
     }
     let info = RunInfo {
         profile: plan.name.clone(),
-        target: plan.target.base_url.clone(),
+        target: klavier_plan::redact::url(&plan.target.base_url, &plan.target.redact).into_owned(),
         started_at: result.started_at,
         elapsed: result.elapsed,
         planned_duration: plan.timings.duration,
@@ -231,6 +237,7 @@ fn execute(plan: Plan, output: &OutputArgs, scale: &scale::Options) -> anyhow::R
         panics: result.panics,
     };
     let layout = layout(&plan);
+    let sent = result.total.requests() + result.warmup.requests();
     let mut summary = Summary::build(&info, &layout, &result.total, result.timeseries)
         .with_warmup(&result.warmup, plan.timings.warmup);
     summary.name_checks(&plan.session.check_names);
@@ -245,11 +252,43 @@ fn execute(plan: Plan, output: &OutputArgs, scale: &scale::Options) -> anyhow::R
             summary.generator.panics
         );
     }
+    if let Some(signal) = result.signal {
+        // Every report is written; the exit code says the run was cut short.
+        return Err(Stopped(signal).into());
+    }
+    unsent(result.not_rendered.as_deref(), sent)?;
     if !verdict.passed() {
         let (failed, total) = (verdict.failures(), verdict.results.len());
         return Err(ThresholdsFailed { failed, total }.into());
     }
     Ok(())
+}
+
+/// A run that could render no request sent nothing and failed, whatever its summary's
+/// counts say: exit 1 with the first reason. One that sent some says why others were not.
+fn unsent(not_rendered: Option<&str>, sent: u64) -> anyhow::Result<()> {
+    match (not_rendered, sent) {
+        (Some(reason), 0) => anyhow::bail!(
+            "nothing was sent: no request could be rendered as valid HTTP (first: {reason})"
+        ),
+        (Some(reason), _) => {
+            eprintln!("klavier: some requests were not sent: not valid HTTP once rendered (first: {reason})");
+            Ok(())
+        }
+        (None, _) => Ok(()),
+    }
+}
+
+/// `insecure = true` turns off what makes TLS worth having: said loudly, on stderr, every
+/// time, so it is not left on by accident against a real server.
+fn warn_if_insecure(plan: &Plan) {
+    if plan.target.tls && plan.target.insecure {
+        eprintln!(
+            "WARNING: insecure = true: TLS certificates of {} are NOT verified; anyone on the \
+             path can read and change this traffic. Use ca_file for a private CA instead.",
+            klavier_plan::redact::url(&plan.target.base_url, &plan.target.redact)
+        );
+    }
 }
 
 fn layout(plan: &Plan) -> Layout {

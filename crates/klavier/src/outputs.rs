@@ -2,8 +2,7 @@
 //! `--csv`, `--junit`, `--html`), any one of which may be `-` for stdout, then the text summary —
 //! on stdout, or on stderr when a report took stdout.
 
-use std::fs::File;
-use std::io::{BufWriter, IsTerminal, Write};
+use std::io::{IsTerminal, Write};
 use std::path::Path;
 
 use anyhow::Context as _;
@@ -42,18 +41,23 @@ fn is_stdout(path: &Path) -> bool {
     path.as_os_str() == "-"
 }
 
-/// Refuses, before anything is sent, two reports on stdout.
+/// Before anything is sent: refuses two reports on stdout, and checks every file can
+/// be written (a typo in a path must not cost a whole run).
 pub fn check(args: &OutputArgs) -> Result<(), BadInput> {
-    let on_stdout: Vec<&str> = files(args)
-        .into_iter()
+    let files = files(args);
+    let on_stdout: Vec<&str> = files
+        .iter()
         .filter(|(path, _, _)| is_stdout(path))
-        .map(|(_, what, _)| what)
+        .map(|(_, what, _)| *what)
         .collect();
     if on_stdout.len() > 1 {
         return Err(BadInput(format!(
             "only one report can go to stdout (-), but {} both asked for it",
             on_stdout.join(" and ")
         )));
+    }
+    for (path, what, _) in files.iter().filter(|(path, _, _)| !is_stdout(path)) {
+        crate::output::check_writable(path, what)?;
     }
     Ok(())
 }
@@ -104,16 +108,14 @@ fn write_text(summary: &Summary, mut out: &mut dyn Write, style: TextStyle) -> a
         .context("writing the summary")
 }
 
-/// Writes one output file (`what` names it in errors). Every report file goes through
-/// here, so how files are written (atomically, checked beforehand) is decided once.
+/// Writes one output file (`what` names it in errors), rendered whole first, then
+/// written atomically by [`crate::output::write`]: every report file goes through here.
 pub fn write_output(
     path: &Path,
     what: &str,
     write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
 ) -> anyhow::Result<()> {
-    let file = File::create(path).with_context(|| format!("creating {what} {}", path.display()))?;
-    let mut out = BufWriter::new(file);
-    write(&mut out)
-        .and_then(|()| out.flush())
-        .with_context(|| format!("writing {what} {}", path.display()))
+    let mut bytes = Vec::new();
+    write(&mut bytes).with_context(|| format!("rendering {what}"))?;
+    crate::output::write(path, what, bytes)
 }

@@ -20,7 +20,7 @@ impl fmt::Display for Plan {
         write_load(f, &self.load, self.seed)?;
         write_timings(f, &self.timings)?;
         self.session.describe(f)?;
-        write_scenarios(f, &self.scenarios, &self.session)?;
+        write_scenarios(f, &self.scenarios, &self.session, &self.target.redact)?;
         write_thresholds(f, &self.thresholds)
     }
 }
@@ -54,7 +54,11 @@ fn human(duration: Duration) -> humantime::FormattedDuration {
 
 fn write_target(f: &mut fmt::Formatter<'_>, target: &Target) -> fmt::Result {
     writeln!(f, "target")?;
-    row(f, "base URL", &target.base_url)?;
+    row(
+        f,
+        "base URL",
+        crate::redact::url(&target.base_url, &target.redact),
+    )?;
     let host = if target.host.contains(':') {
         format!("[{}]", target.host)
     } else {
@@ -172,6 +176,7 @@ fn write_scenarios(
     f: &mut fmt::Formatter<'_>,
     scenarios: &[Scenario],
     session: &SessionPlan,
+    redact: &[String],
 ) -> fmt::Result {
     let total: u64 = scenarios.iter().map(|s| u64::from(s.weight.get())).sum();
     let count = scenarios.len();
@@ -191,10 +196,16 @@ fn write_scenarios(
             scenario.name
         )?;
         for (i, (request, group)) in scenario.requests.iter().zip(&scenario.parallel).enumerate() {
-            write_request(f, &format!("{}.", i + 1), request, session)?;
+            write_request(f, &format!("{}.", i + 1), request, session, redact)?;
             // Sent together once it is answered: numbered under it.
             for (j, request) in group.iter().enumerate() {
-                write_request(f, &format!("  {}.{}", i + 1, j + 1), request, session)?;
+                write_request(
+                    f,
+                    &format!("  {}.{}", i + 1, j + 1),
+                    request,
+                    session,
+                    redact,
+                )?;
             }
         }
     }
@@ -206,6 +217,7 @@ fn write_request(
     number: &str,
     request: &Request,
     session: &SessionPlan,
+    redact: &[String],
 ) -> fmt::Result {
     let dynamic = request.dynamic.as_deref();
     // A templated URI as written, not its compile-time stand-in.
@@ -213,6 +225,7 @@ fn write_request(
         Some(text) => session.templates.describe(text),
         None => request.uri.to_string(),
     };
+    let uri = crate::redact::url(&uri, redact);
     write!(
         f,
         "    {number} {} {uri}  [{}]",

@@ -10,6 +10,7 @@ use tokio::sync::mpsc::UnboundedReceiver;
 
 use super::control::Controller;
 use super::schedule::Schedule;
+use super::signals::StopSignal;
 use super::worker::Report;
 
 /// One second of the run, as the live view shows it and thresholds judge it.
@@ -43,6 +44,8 @@ pub struct Collected {
     pub elapsed: Duration,
     /// Why the run stopped.
     pub stop_reason: StopReason,
+    /// The signal that stopped it, if one did.
+    pub signal: Option<StopSignal>,
     /// Everything recorded after the warm-up.
     pub total: Snapshot,
     /// Everything recorded during the warm-up.
@@ -111,6 +114,7 @@ pub async fn collect(
     Collected {
         elapsed: stopped.saturating_duration_since(schedule.start),
         stop_reason,
+        signal: controller.signal(),
         total: merger.total,
         warmup: merger.warmup,
         panics: merger.panics,
