@@ -1,11 +1,54 @@
-//! Live progress on stderr, once a second. Reads progress reports; never touches
-//! statistics. On a terminal it redraws one line; otherwise it prints plain lines
-//! (no ANSI codes in logs).
+//! Live progress, once a second. Reads progress reports; never touches statistics.
+//! When stdout is a terminal it is the dashboard of [`tui`]; otherwise (or with
+//! `--no-tui`, `NO_COLOR`, `--json -`) lines on stderr: on a terminal one redrawn line,
+//! elsewhere plain lines (no ANSI codes in logs).
+
+pub mod tui;
 
 use std::io::{IsTerminal, Write};
 use std::time::Duration;
 
 use crate::engine::Progress;
+
+/// Which live display a run gets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// None (`--quiet`).
+    Off,
+    /// One line a second on stderr.
+    Lines,
+    /// The dashboard on stdout.
+    Dashboard,
+}
+
+/// What decides the display.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Wishes {
+    /// `--quiet`.
+    pub quiet: bool,
+    /// `--no-tui`.
+    pub no_tui: bool,
+    /// `NO_COLOR` is set (and not empty).
+    pub no_color: bool,
+    /// stdout is a terminal.
+    pub stdout_terminal: bool,
+    /// A report goes to stdout (`--json -` and the like): the screen is not ours.
+    pub report_on_stdout: bool,
+}
+
+impl Mode {
+    /// The display for these wishes: the dashboard only where it is wanted and has a
+    /// terminal to itself.
+    pub fn choose(w: Wishes) -> Self {
+        if w.quiet {
+            Mode::Off
+        } else if w.no_tui || w.no_color || !w.stdout_terminal || w.report_on_stdout {
+            Mode::Lines
+        } else {
+            Mode::Dashboard
+        }
+    }
+}
 
 /// The progress display.
 #[derive(Debug)]
@@ -13,20 +56,36 @@ pub struct LiveView {
     enabled: bool,
     terminal: bool,
     drawn: bool,
+    dashboard: Option<tui::Tui>,
 }
 
 impl LiveView {
-    /// A view on stderr, silent when `quiet`.
-    pub fn new(quiet: bool) -> Self {
+    /// A view in `mode`; if the dashboard cannot take the terminal, lines instead.
+    pub fn new(mode: Mode, profile: &str, request_names: &[String]) -> Self {
+        let dashboard = match mode {
+            Mode::Dashboard => match tui::Tui::open(profile, request_names) {
+                Ok(tui) => Some(tui),
+                Err(e) => {
+                    eprintln!("klavier: no live dashboard ({e}); progress lines instead");
+                    None
+                }
+            },
+            _ => None,
+        };
         Self {
-            enabled: !quiet,
+            enabled: mode != Mode::Off,
             terminal: std::io::stderr().is_terminal(),
             drawn: false,
+            dashboard,
         }
     }
 
     /// Shows one second of progress.
     pub fn show(&mut self, progress: &Progress) {
+        if let Some(dashboard) = &mut self.dashboard {
+            dashboard.show(progress);
+            return;
+        }
         if !self.enabled {
             return;
         }
@@ -42,8 +101,12 @@ impl LiveView {
         self.drawn = true;
     }
 
-    /// Ends the progress display, leaving the last line in place.
+    /// Ends the progress display: the dashboard gives the terminal back (the summary
+    /// follows on the normal screen); a redrawn line is left in place.
     pub fn finish(&mut self) {
+        if self.dashboard.take().is_some() {
+            return;
+        }
         if self.enabled && self.terminal && self.drawn {
             eprintln!();
         }
