@@ -48,3 +48,6 @@ impl std::fmt::Debug for Tui {
             .finish_non_exhaustive()
     }
 }
+
+#[cfg(test)]
+mod tests;
