@@ -165,6 +165,34 @@ mod tests {
     use super::*;
 
     #[test]
+    fn the_dashboard_needs_a_terminal_of_its_own() {
+        let tty = Wishes {
+            stdout_terminal: true,
+            ..Wishes::default()
+        };
+        assert_eq!(Mode::choose(tty), Mode::Dashboard);
+        let quiet = Wishes { quiet: true, ..tty };
+        assert_eq!(Mode::choose(quiet), Mode::Off);
+        for lines in [
+            Wishes {
+                no_tui: true,
+                ..tty
+            },
+            Wishes {
+                no_color: true,
+                ..tty
+            },
+            Wishes {
+                report_on_stdout: true,
+                ..tty
+            },
+            Wishes::default(),
+        ] {
+            assert_eq!(Mode::choose(lines), Mode::Lines, "{lines:?}");
+        }
+    }
+
+    #[test]
     fn durations_pick_a_readable_unit() {
         assert_eq!(short_duration(Duration::from_micros(812)), "812µs");
         assert_eq!(short_duration(Duration::from_micros(12_340)), "12.3ms");

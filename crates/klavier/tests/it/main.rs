@@ -34,3 +34,4 @@ mod support;
 mod thresholds;
 mod tls;
 mod traffic;
+mod tui;
