@@ -145,25 +145,35 @@ fn figure(screen: &str, label: &str) -> u64 {
         .unwrap_or_else(|_| panic!("no number after {label:?} in {line:?}"))
 }
 
+/// `klavier run` of [`PROFILE`] in a new 100×30 tmux session named `tui`; returns the
+/// tmux server and the path of the run's JSON result.
+fn start(ws: &Workspace, base_url: &str) -> (Tmux, PathBuf) {
+    let tmux = Tmux::new(ws);
+    let profile = ws.write("tui.toml", PROFILE);
+    let json = ws.path("result.json");
+    let command = pane_command(&profile, base_url, &json, ws);
+    let size = ["-x", "100", "-y", "30"];
+    tmux.run(&[&["new-session", "-d", "-s", "tui"][..], &size, &[&command]].concat());
+    (tmux, json)
+}
+
+/// The terminal modes after the run: raw mode left (line editing, echo, signals back).
+fn assert_cooked(ws: &Workspace) {
+    let stty = wait_for_file(&ws.path("stty"));
+    let modes: Vec<&str> = stty.split([' ', ';', '\n']).collect();
+    for mode in ["icanon", "echo", "isig"] {
+        assert!(
+            modes.contains(&mode),
+            "{mode} is off after the run:\n{stty}"
+        );
+    }
+}
+
 #[test]
 fn the_dashboard_shows_the_run_and_q_stops_it_with_every_report() {
     let ws = Workspace::new();
     let server = target();
-    let tmux = Tmux::new(&ws);
-    let profile = ws.write("tui.toml", PROFILE);
-    let json = ws.path("result.json");
-    let command = pane_command(&profile, &server.base_url(), &json, &ws);
-    tmux.run(&[
-        "new-session",
-        "-d",
-        "-s",
-        "tui",
-        "-x",
-        "100",
-        "-y",
-        "30",
-        &command,
-    ]);
+    let (tmux, json) = start(&ws, &server.base_url());
     std::thread::sleep(Duration::from_millis(1500));
 
     // Headings first, then figures that prove the run is moving: requests counted,
@@ -206,8 +216,10 @@ fn the_dashboard_shows_the_run_and_q_stops_it_with_every_report() {
     // Every report is written and complete.
     let result = read_result(&json);
     assert_eq!(result["stop_reason"], "interrupted", "{result:#}");
-    let health = uint(request(&result, "GET /api/health"), "count");
-    assert!(health > 0, "{result:#}");
+    assert!(
+        uint(request(&result, "GET /api/health"), "count") > 0,
+        "{result:#}"
+    );
     assert!(
         uint(request(&result, "GET /status/503"), "failures") > 0,
         "{result:#}"
@@ -219,17 +231,27 @@ fn the_dashboard_shows_the_run_and_q_stops_it_with_every_report() {
     );
 
     // The terminal is given back: out of raw mode, the summary on the normal screen.
-    let stty = wait_for_file(&ws.path("stty"));
-    let modes: Vec<&str> = stty.split([' ', ';', '\n']).collect();
-    for mode in ["icanon", "echo", "isig"] {
-        assert!(
-            modes.contains(&mode),
-            "{mode} is off after the run:\n{stty}"
-        );
-    }
+    assert_cooked(&ws);
     let screen = tmux.wait_for("the summary on the restored screen", |s| {
         !s.contains("Latency (last second)") && s.contains("stopped by SIGINT")
     });
     assert!(!screen.contains("q / Ctrl-C stop"), "{screen}");
+    drop(server);
+}
+
+#[test]
+fn ctrl_c_in_raw_mode_stops_the_run_as_sigint_does() {
+    let ws = Workspace::new();
+    let server = target();
+    let (tmux, json) = start(&ws, &server.base_url());
+    tmux.wait_for("requests counted", |s| {
+        s.contains("klavier · tui") && figure(s, "total") > 0
+    });
+    // Raw mode turns Ctrl-C into a key: the dashboard must pass it on as the stop.
+    tmux.run(&["send-keys", "-t", "tui", "C-c"]);
+    let code = wait_for_file(&ws.path("exit-code"));
+    assert_eq!(code.trim(), "130", "Ctrl-C stops with exit 130");
+    assert_eq!(read_result(&json)["stop_reason"], "interrupted");
+    assert_cooked(&ws);
     drop(server);
 }
