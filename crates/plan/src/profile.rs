@@ -66,6 +66,8 @@ pub(crate) struct TargetProfile {
     pub max_response_headers: Option<Spanned<i64>>,
     pub max_body: Option<Spanned<String>>,
     pub connections: Option<Spanned<i64>>,
+    /// Local addresses to bind outgoing connections to, in turn.
+    pub source_addresses: Option<Vec<Spanned<String>>>,
 }
 
 /// `[load]`.

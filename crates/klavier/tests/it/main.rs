@@ -25,6 +25,7 @@ mod redirects;
 mod run;
 mod segments;
 mod signals;
+mod source_addresses;
 mod support;
 mod tls;
 mod traffic;
