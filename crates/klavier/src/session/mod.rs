@@ -49,6 +49,9 @@ pub struct Shared {
     pub constants: Arc<BTreeMap<String, Value>>,
     /// Whether users keep cookies.
     pub cookies: bool,
+    /// Why the first request that could not be rendered was not sent: the reason a
+    /// run that sent nothing gives, instead of a count alone.
+    pub not_rendered: std::sync::OnceLock<String>,
 }
 
 impl Shared {
@@ -72,6 +75,7 @@ impl Shared {
             feeds: Feeds::for_segment(&session.feeders, segment),
             constants: Arc::new(session.variables.clone()),
             cookies: session.cookies,
+            not_rendered: std::sync::OnceLock::new(),
         }
     }
 }
@@ -161,16 +165,21 @@ impl Session {
         if let Some(uri) = &template.uri {
             scratch.clear();
             self.render(renderer, uri, scratch)?;
-            built.uri = Uri::try_from(scratch.as_str()).map_err(|e| {
-                RenderError::Invalid(format!("rendered URI {scratch:?} is not valid: {e}"))
+            // A rendered path may hold non-ASCII data (a CSV of names): sent encoded.
+            let encoded = klavier_plan::encode::non_ascii(scratch);
+            built.uri = Uri::try_from(encoded.as_ref()).map_err(|e| {
+                // Not the rendered text: it may hold a token or an env() value.
+                RenderError::Invalid(format!("the rendered URI is not valid: {e}"))
             })?;
         }
         for (name, text) in &template.headers {
             scratch.clear();
             self.render(renderer, text, scratch)?;
+            // The value is not repeated: it may hold a secret (a token, an env() value).
             let value = HeaderValue::from_str(scratch).map_err(|_| {
                 RenderError::Invalid(format!(
-                    "rendered header {name} {scratch:?} is not a valid value"
+                    "the rendered value of header {name} is not a valid header value \
+                     (it holds CR, LF or another control character)"
                 ))
             })?;
             built.headers.insert(name.clone(), value);

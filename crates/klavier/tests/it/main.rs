@@ -3,6 +3,7 @@
 //! `conformance` servers we did not write). Every JSON result a test reads is checked
 //! against `schema/result.v1.json` on the way in.
 
+mod bad_input;
 mod compression;
 mod conformance;
 mod connections;
@@ -23,6 +24,7 @@ mod profile_errors;
 mod prometheus;
 mod redirects;
 mod run;
+mod secrets;
 mod segments;
 mod signals;
 mod source_addresses;

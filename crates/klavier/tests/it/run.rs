@@ -368,14 +368,17 @@ test_duration_seconds = 2
 }
 
 #[test]
-fn a_json_file_that_cannot_be_written_is_exit_code_1_after_the_summary() {
+fn a_json_file_that_cannot_be_written_after_the_run_is_exit_code_1_after_the_summary() {
+    // A full disk: `/dev/full` passes the check before the run (it is a writable
+    // device) and fails every write with ENOSPC. A path that cannot be written at all
+    // is refused before the run (see `signals`).
     let ws = Workspace::new();
     let server = target();
     let profile = ws.write(
         "profile.toml",
         one_request_profile(&server.base_url(), "", "/api/health"),
     );
-    let unwritable = ws.path("no-such-dir/result.json");
+    let unwritable = std::path::PathBuf::from("/dev/full");
     let output = klavier()
         .arg("run")
         .arg(&profile)

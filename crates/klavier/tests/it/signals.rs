@@ -1,12 +1,19 @@
 //! Ctrl-C (SIGINT) and SIGTERM end a run early the way the end of its duration does:
-//! requests in flight finish, the summary and the JSON file are written, exit code 0.
+//! requests in flight finish, the summary and the JSON file are written, and the exit
+//! code says the run was cut short: 130 after SIGINT, 143 after SIGTERM. Real signals,
+//! sent to the real binary: at 0.2 s, mid-run and during the graceful stop. Output
+//! paths are checked before the first request, and a FIFO nobody reads does not hold
+//! the process past a signal.
 
 use std::io::{BufRead, BufReader};
+use std::path::Path;
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use crate::support::{klavier_path, read_result, request, request_counts, target, uint, Workspace};
+use crate::support::{
+    klavier, klavier_path, read_result, request, request_counts, target, uint, Workspace,
+};
 
 /// How long each step may take before the test gives up: generous, since a stuck
 /// process is what these bounds catch, not a slow one.
@@ -49,12 +56,17 @@ struct Running {
 
 impl Running {
     fn start(ws: &Workspace, profile: &str, base_url: &str) -> Self {
+        Self::start_writing(ws, profile, base_url, &ws.path("result.json"))
+    }
+
+    /// As [`Running::start`], the JSON result going to `json`.
+    fn start_writing(ws: &Workspace, profile: &str, base_url: &str, json: &Path) -> Self {
         let profile = ws.write("profile.toml", profile);
         let child = Command::new(klavier_path())
             .arg("run")
             .arg(&profile)
             .args(["--base-url", base_url, "--users", "4", "--json"])
-            .arg(ws.path("result.json"))
+            .arg(json)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -76,6 +88,19 @@ impl Running {
         line
     }
 
+    /// Waits for a line on stderr containing `fragment`, skipping progress lines.
+    fn wait_for_line(&self, fragment: &str) -> String {
+        loop {
+            let line = self
+                .progress
+                .recv_timeout(PATIENCE)
+                .unwrap_or_else(|_| panic!("no line with {fragment:?} within {PATIENCE:?}"));
+            if line.contains(fragment) {
+                return line;
+            }
+        }
+    }
+
     fn signal(&self, signal: &str) {
         let sent = Command::new("kill")
             .args([&format!("-{signal}"), &self.child.0.id().to_string()])
@@ -95,6 +120,15 @@ impl Running {
     }
 }
 
+/// The exit code of a run stopped by `signal`: 128 + its number.
+fn exit_code_of(signal: &str) -> i32 {
+    match signal {
+        "INT" => 130,
+        "TERM" => 143,
+        other => panic!("no exit code for SIG{other}"),
+    }
+}
+
 /// Starts a 60 s run, waits until it reports progress, sends `signal` and checks the
 /// run stopped gracefully with everything accounted for.
 fn stops_gracefully_on(signal: &str) {
@@ -105,7 +139,11 @@ fn stops_gracefully_on(signal: &str) {
     run.signal(signal);
     let (code, stdout) = run.finish(&format!("SIG{signal}"));
 
-    assert_eq!(code, Some(0), "after SIG{signal}:\n{stdout}");
+    assert_eq!(
+        code,
+        Some(exit_code_of(signal)),
+        "after SIG{signal}:\n{stdout}"
+    );
     let result = read_result(&ws.path("result.json"));
     assert_eq!(result["stop_reason"], "interrupted", "after SIG{signal}");
     // Stopped long before the planned minute, with every request accounted for.
@@ -186,7 +224,7 @@ graceful_stop = "30s"
     run.signal("INT");
     let (code, stdout) = run.finish("a second SIGINT");
 
-    assert_eq!(code, Some(0), "{stdout}");
+    assert_eq!(code, Some(130), "{stdout}");
     let result = read_result(&ws.path("result.json"));
     assert_eq!(result["stop_reason"], "interrupted");
     let row = request(&result, "GET /delay/5000");
@@ -202,5 +240,108 @@ graceful_stop = "30s"
     assert!(
         stdout.contains("GET /delay/5000"),
         "the summary is printed:\n{stdout}"
+    );
+}
+
+#[test]
+fn a_signal_at_0_2_s_still_ends_in_a_stopped_run_with_every_report() {
+    // Early enough to land while the profile loads or the users connect: the signal is
+    // counted from the start, never fatal, and the run stops as soon as it begins.
+    let ws = Workspace::new();
+    let server = target();
+    let run = Running::start(&ws, PROFILE, &server.base_url());
+    std::thread::sleep(Duration::from_millis(200));
+    run.signal("INT");
+    let (code, stdout) = run.finish("SIGINT at 0.2 s");
+
+    assert_eq!(code, Some(130), "{stdout}");
+    let result = read_result(&ws.path("result.json"));
+    assert_eq!(result["stop_reason"], "interrupted");
+    assert!(result["duration_seconds"].as_f64().expect("a number") < 30.0);
+    assert_eq!(request_counts(&result), server.counts());
+    assert!(stdout.contains("GET /api/health"), "{stdout}");
+}
+
+#[test]
+fn sigterm_then_sigint_during_the_graceful_stop_exits_as_the_first_signal_says() {
+    // Requests take 5 s and the graceful stop would wait 30 s: the SIGINT lands while
+    // the run is stopping, cuts it short, and the exit code still follows the SIGTERM.
+    let profile = r#"
+[target]
+base_url = "http://127.0.0.1:9"
+[scenarios.slow]
+[[scenarios.slow.requests]]
+path = "/delay/5000"
+[timings]
+test_duration_seconds = 60
+graceful_stop = "30s"
+"#;
+    let ws = Workspace::new();
+    let server = target();
+    let run = Running::start(&ws, profile, &server.base_url());
+    run.next_progress();
+    run.signal("TERM");
+    run.next_progress();
+    run.signal("INT");
+    let (code, stdout) = run.finish("SIGTERM then SIGINT");
+
+    assert_eq!(code, Some(143), "{stdout}");
+    let result = read_result(&ws.path("result.json"));
+    assert_eq!(result["stop_reason"], "interrupted");
+    let row = request(&result, "GET /delay/5000");
+    assert_eq!(
+        uint(row, "count") + uint(row, "interrupted"),
+        server.counts()["GET /delay/5000"],
+        "{row}"
+    );
+}
+
+#[test]
+fn an_output_path_that_cannot_be_written_is_refused_before_the_first_request() {
+    let ws = Workspace::new();
+    let server = target();
+    let profile = ws.write("profile.toml", PROFILE);
+    for (json, why) in [
+        (ws.path("no/such/dir/result.json"), "does not exist"),
+        (ws.dir().to_owned(), "is a directory"),
+    ] {
+        let output = klavier()
+            .arg("run")
+            .arg(&profile)
+            .args(["--base-url", &server.base_url(), "--quiet", "--json"])
+            .arg(&json)
+            .output()
+            .expect("klavier starts");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{stderr}");
+        assert!(
+            stderr.contains(&json.display().to_string()) && stderr.contains(why),
+            "{stderr}"
+        );
+    }
+    assert!(server.counts().is_empty(), "{:?}", server.counts());
+}
+
+#[test]
+fn a_fifo_nobody_reads_does_not_hold_the_process_past_a_signal() {
+    let ws = Workspace::new();
+    let server = target();
+    let fifo = ws.path("result.fifo");
+    let made = Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .expect("mkfifo runs");
+    assert!(made.success(), "mkfifo failed");
+    let profile = PROFILE.replace("test_duration_seconds = 60", "test_duration_seconds = 1");
+    let run = Running::start_writing(&ws, &profile, &server.base_url(), &fifo);
+    // The run ends by itself, then waits for a reader that never comes.
+    run.wait_for_line("waiting for a reader");
+    run.signal("TERM");
+    let (code, stdout) = run.finish("SIGTERM while waiting on a FIFO");
+
+    assert_eq!(code, Some(143), "{stdout}");
+    assert!(
+        stdout.contains("GET /api/health"),
+        "the summary is still printed:\n{stdout}"
     );
 }

@@ -86,7 +86,11 @@ pub(super) fn compile(
         headers.insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
     }
     Some(Request {
-        name: name.unwrap_or_else(|| format!("{method} {}", location.path)),
+        // The name shows in every report: a secret in the path's query is hidden.
+        name: name.unwrap_or_else(|| {
+            let redact = target.target.as_ref().map_or(&[][..], |t| &t.redact[..]);
+            format!("{method} {}", crate::redact::url(&location.path, redact))
+        }),
         stat: 0,
         method,
         uri,
@@ -112,9 +116,30 @@ fn method(written: Option<&Spanned<String>>, field: &str, cx: &mut Context<'_>) 
             format!("{:?} is not a valid HTTP method", written.get_ref()),
             "a method is one word, such as GET, POST, PUT or DELETE",
         );
+        return None;
+    }
+    // Servers compare methods exactly (nginx answers `get` with 400): a standard
+    // method in the wrong case is a typo, not a custom method.
+    let upper = written.get_ref().to_ascii_uppercase();
+    if upper != *written.get_ref() && STANDARD_METHODS.contains(&upper.as_str()) {
+        cx.error_help(
+            written.span(),
+            join(field, "method"),
+            format!(
+                "{:?} is not {upper}: HTTP methods are case-sensitive",
+                written.get_ref()
+            ),
+            format!("did you mean {upper}?"),
+        );
+        return None;
     }
     method
 }
+
+/// The methods of RFC 9110 and RFC 5789, as they must be written.
+const STANDARD_METHODS: [&str; 9] = [
+    "GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH",
+];
 
 /// The request's `name`, if given.
 fn name(
@@ -172,14 +197,14 @@ fn request_path(path: &Spanned<String>, field: &str, cx: &mut Context<'_>) -> Op
     } else if is_template(text) {
         None // checked once rendered
     } else {
-        path_problem(text)
+        path_problem(&crate::encode::non_ascii(text))
     };
     match problem {
         Some((message, help)) => {
             cx.error_help(path.span(), field, message, help);
             None
         }
-        None => Some(text.clone()),
+        None => Some(crate::encode::non_ascii(text).into_owned()),
     }
 }
 

@@ -28,7 +28,15 @@ pub(super) fn prepare(
         .flat_map(RequestProfile::with_parallel)
         .filter_map(|r| r.extract.as_ref())
         .flat_map(BTreeMap::keys);
-    cx.templating.scope = correlation::scope(&variables, extracted, &feeders);
+    // A feeder that could not be read has its own error: templates using it are not
+    // also blamed on an "undefined variable".
+    let unreadable = profile
+        .data
+        .iter()
+        .flatten()
+        .map(|(name, _)| name)
+        .filter(|name| !feeders.iter().any(|f| &f.name == *name));
+    cx.templating.scope = correlation::scope(&variables, extracted.chain(unreadable), &feeders);
     cx.templating.target_headers = profile.target.headers.clone();
     SessionPlan {
         variables,

@@ -106,6 +106,12 @@ pub(super) fn compile(
             port: origin.port,
             timeout,
             insecure: profile.insecure.as_ref().is_some_and(|b| *b.get_ref()),
+            redact: profile
+                .redact
+                .iter()
+                .flatten()
+                .map(|name| name.get_ref().to_ascii_lowercase())
+                .collect(),
             ca_file,
             client,
         }),
@@ -153,6 +159,7 @@ fn base_url(
 /// Parses and checks a base URL; the error is a message naming the URL.
 pub(super) fn parse_origin(text: &str) -> Result<Origin, String> {
     let url = parse_http_url(text, "base URL")?;
+    let text = &*crate::redact::url(text, &[]);
     if url.query().is_some() || url.fragment().is_some() {
         return Err(format!(
             "base URL {text:?} has a query or fragment; put query parameters in each request's `query` table"
@@ -163,8 +170,10 @@ pub(super) fn parse_origin(text: &str) -> Result<Origin, String> {
 
 /// Parses an absolute `http(s)://` URL with a host and no credentials. `noun` names the
 /// URL in messages ("base URL", "url").
-pub(super) fn parse_http_url(text: &str, noun: &str) -> Result<Url, String> {
-    let url = Url::parse(text.trim()).map_err(|e| match e {
+pub(super) fn parse_http_url(written: &str, noun: &str) -> Result<Url, String> {
+    // Messages show the URL without its password or secret query values.
+    let text = &*crate::redact::url(written, &[]);
+    let url = Url::parse(written.trim()).map_err(|e| match e {
         url::ParseError::EmptyHost => format!("{noun} {text:?} has no host"),
         e => format!("{text:?} is not a valid {noun}: {e}"),
     })?;

@@ -25,7 +25,25 @@ pub enum Fault {
     /// the body unread (the kernel then resets the connection), as servers with a
     /// body-size limit do.
     AnswerEarly,
+    /// Answers a head announcing 1,000 body bytes, sends 10 of them and stalls forever.
+    StallBody,
+    /// Answers a head announcing 1,000 body bytes, sends 10 of them, then resets.
+    ResetMidBody,
+    /// Sends a status line, then one byte of headers per second, forever (slowloris).
+    Slowloris,
+    /// Sends a status line, then header lines without end: 10 MB of them, then stalls.
+    EndlessHeaders,
+    /// Answers every request on a connection with exactly these bytes (keep-alive).
+    Answer(&'static [u8]),
+    /// Answers these bytes to the first request, then closes the connection.
+    AnswerThenClose(&'static [u8]),
+    /// Answers every request with a body of [`HUGE_BODY`] bytes, announced by
+    /// `Content-Length` or sent in 64 KiB chunks, as fast as the client reads.
+    HugeBody { chunked: bool },
 }
+
+/// The size of [`Fault::HugeBody`]'s body: 2 GiB.
+pub const HUGE_BODY: u64 = 2 << 30;
 
 /// What [`Fault::Garbage`] answers: a plausible banner, not an HTTP status line.
 const GARBAGE: &[u8] = b"SSH-2.0-OpenSSH_9.6 definitely not HTTP\r\n\r\n";
@@ -81,19 +99,98 @@ async fn misbehave(fault: Fault, mut stream: TcpStream) {
             let _ = stream.shutdown().await;
             drain(&mut stream).await;
         }
+        Fault::StallBody => {
+            read_head(&mut stream).await;
+            let head = b"HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n0123456789";
+            let _ = stream.write_all(head).await;
+            std::future::pending().await
+        }
+        Fault::ResetMidBody => {
+            read_head(&mut stream).await;
+            let head = b"HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n0123456789";
+            let _ = stream.write_all(head).await;
+            let _ = stream.flush().await;
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+            let _ = stream.set_zero_linger();
+        }
+        Fault::Slowloris => {
+            read_head(&mut stream).await;
+            let _ = stream.write_all(b"HTTP/1.1 200 OK\r\n").await;
+            for byte in b"X-Slow: ".iter().cycle() {
+                tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+                if stream.write_all(&[*byte]).await.is_err() {
+                    return;
+                }
+            }
+        }
+        Fault::EndlessHeaders => {
+            read_head(&mut stream).await;
+            let _ = stream.write_all(b"HTTP/1.1 200 OK\r\n").await;
+            let line = b"X-Endless: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\r\n";
+            for _ in 0..(10_000_000 / line.len()) {
+                if stream.write_all(line).await.is_err() {
+                    return;
+                }
+            }
+            std::future::pending().await
+        }
+        Fault::Answer(bytes) => loop {
+            if !read_head(&mut stream).await || stream.write_all(bytes).await.is_err() {
+                return;
+            }
+        },
+        Fault::AnswerThenClose(bytes) => {
+            read_head(&mut stream).await;
+            let _ = stream.write_all(bytes).await;
+        }
+        Fault::HugeBody { chunked } => {
+            while read_head(&mut stream).await {
+                if send_huge_body(&mut stream, chunked).await.is_err() {
+                    return;
+                }
+            }
+        }
     }
 }
 
-/// Reads until the end of a request head (`\r\n\r\n`), the peer closes, or 64 KiB.
-async fn read_head(stream: &mut TcpStream) {
+/// Writes a 200 response with a [`HUGE_BODY`]-byte body.
+async fn send_huge_body(stream: &mut TcpStream, chunked: bool) -> std::io::Result<()> {
+    const PIECE: usize = 64 * 1024;
+    let data = vec![b'x'; PIECE];
+    if chunked {
+        stream
+            .write_all(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n")
+            .await?;
+        let mut chunk = format!("{PIECE:x}\r\n").into_bytes();
+        chunk.extend_from_slice(&data);
+        chunk.extend_from_slice(b"\r\n");
+        for _ in 0..HUGE_BODY / PIECE as u64 {
+            stream.write_all(&chunk).await?;
+        }
+        stream.write_all(b"0\r\n\r\n").await
+    } else {
+        let head = format!("HTTP/1.1 200 OK\r\nContent-Length: {HUGE_BODY}\r\n\r\n");
+        stream.write_all(head.as_bytes()).await?;
+        for _ in 0..HUGE_BODY / PIECE as u64 {
+            stream.write_all(&data).await?;
+        }
+        Ok(())
+    }
+}
+
+/// Reads until the end of a request head (`\r\n\r\n`), the peer closes, or 64 KiB;
+/// false if the peer closed first. Reads a byte at a time, so a pipelined second
+/// request stays in the socket for the next call (Klavier's GETs have no body).
+async fn read_head(stream: &mut TcpStream) -> bool {
     let mut head = Vec::new();
-    let mut buf = [0u8; 4096];
-    while head.len() < 64 * 1024 && !head.windows(4).any(|w| w == b"\r\n\r\n") {
-        match stream.read(&mut buf).await {
-            Ok(0) | Err(_) => return,
-            Ok(n) => head.extend_from_slice(&buf[..n]),
+    let mut byte = [0u8; 1];
+    while head.len() < 64 * 1024 && !head.ends_with(b"\r\n\r\n") {
+        match stream.read(&mut byte).await {
+            Ok(0) | Err(_) => return false,
+            Ok(_) => head.push(byte[0]),
         }
     }
+    true
 }
 
 /// Reads and discards until the peer closes.
