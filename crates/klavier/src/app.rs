@@ -9,13 +9,18 @@ use anyhow::Context as _;
 use klavier_plan::{Overrides, Plan};
 use klavier_stats::{Layout, RunInfo, Summary};
 
-use crate::cli::{CheckArgs, Cli, Command, DemoArgs, OutputArgs, OverrideArgs, RunArgs};
+use crate::cli::{
+    CheckArgs, Cli, Command, CompareArgs, DemoArgs, OutputArgs, OverrideArgs, ReportArgs, RunArgs,
+};
 use crate::engine::{self, Signals};
-use crate::exit::{BadInput, Stopped};
+use crate::exit::{BadInput, Regressed, Stopped, ThresholdsFailed};
 use crate::http::Connector;
 use crate::live::LiveView;
+use crate::outputs;
 use crate::scale;
-use crate::{output, report};
+use crate::thresholds::Watch;
+use klavier_stats::compare::Tolerance;
+use klavier_stats::threshold::judge;
 
 /// The demo profile, bundled so `klavier demo` needs no files.
 const DEMO_PROFILE: &str = include_str!("../../../examples/demo.toml");
@@ -27,8 +32,85 @@ pub fn main(cli: Cli) -> anyhow::Result<()> {
         Command::Check(args) => check(args),
         Command::Demo(args) => demo(args),
         Command::Target(args) => klavier_testbed::run_forever(args.addr, args.stall),
+        Command::Report(args) => report(args),
+        Command::Compare(args) => compare(args),
         Command::Merge(args) => scale::merge(&args),
         Command::K8s(args) => scale::k8s(&args),
+    }
+}
+
+/// Compares two saved results of the same profile.
+fn compare(args: CompareArgs) -> anyhow::Result<()> {
+    let (base, new) = (read_result(&args.base)?, read_result(&args.new)?);
+    if base.profile != new.profile {
+        return Err(BadInput(format!(
+            "{} is a result of profile {:?} and {} of {:?}: compare runs of the same profile",
+            args.base.display(),
+            base.profile,
+            args.new.display(),
+            new.profile
+        ))
+        .into());
+    }
+    let tolerance = Tolerance {
+        max_regression: args.max_regression,
+        alpha: args.alpha,
+    };
+    let changes = klavier_stats::compare::compare(&base, &new, tolerance);
+    if changes.is_empty() {
+        return Err(BadInput("the two results have no request in common".to_owned()).into());
+    }
+    let tail = klavier_stats::compare::compare_tails(&base, &new, tolerance);
+    if let Some(html) = &args.html {
+        let names = (args.base.to_string_lossy(), args.new.to_string_lossy());
+        outputs::write_output(html, "the HTML comparison", |mut out| {
+            crate::report::write_comparison_html(
+                &changes,
+                &tail,
+                tolerance,
+                (&names.0, &names.1),
+                &mut out,
+            )
+        })?;
+    }
+    let mut stdout = std::io::stdout().lock();
+    crate::report::write_comparison(&changes, &tail, tolerance, &mut stdout)
+        .context("writing the comparison")?;
+    let regressed = changes.iter().filter(|c| c.regression).count() + usize::from(tail.regression);
+    if regressed > 0 {
+        return Err(Regressed(regressed).into());
+    }
+    Ok(())
+}
+
+/// A saved `klavier.result/v1` file; a file that is not one is bad input.
+fn read_result(path: &Path) -> anyhow::Result<Summary> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| BadInput(format!("cannot read the result {}: {e}", path.display())))?;
+    let summary = serde_json::from_str(&text).map_err(|e| {
+        BadInput(format!(
+            "{}:{}:{}: not a klavier.result/v1 JSON result: {e}",
+            path.display(),
+            e.line(),
+            e.column()
+        ))
+    })?;
+    Ok(summary)
+}
+
+/// Renders a saved result: the HTML report, or the text summary.
+fn report(args: ReportArgs) -> anyhow::Result<()> {
+    let summary = read_result(&args.result)?;
+    match &args.html {
+        Some(html) => outputs::write_output(html, "the HTML report", |mut out| {
+            crate::report::write_html(&summary, &mut out)
+        }),
+        None => {
+            let stdout = std::io::stdout();
+            let style = outputs::text_style(std::io::IsTerminal::is_terminal(&stdout), args.wide);
+            crate::report::write_text_styled(&summary, &mut stdout.lock(), style)
+                .context("writing the summary")
+        }
     }
 }
 
@@ -69,6 +151,15 @@ fn demo(args: DemoArgs) -> anyhow::Result<()> {
     );
     let result = execute(plan, &args.output, &scale::Options::default());
     server.shutdown();
+    // The demo's failures are part of the show, not a problem with the tool or the target.
+    let note = "klavier demo: the \"broken\" scenario's GET /status/503 fails on purpose,\n\
+                to show how failures are reported.";
+    let mut out: Box<dyn Write> = if args.output.json.as_deref() == Some(Path::new("-")) {
+        Box::new(std::io::stderr())
+    } else {
+        Box::new(std::io::stdout())
+    };
+    writeln!(out, "\n{note}").context("writing the summary")?;
     result
 }
 
@@ -83,13 +174,13 @@ pub(crate) fn overrides(args: &OverrideArgs) -> Overrides {
         rate: args.rate,
         warmup: args.warmup,
         variables: args.vars.clone(),
+        thresholds: args.thresholds.clone(),
     }
 }
 
-/// Runs a compiled plan and writes its reports: JSON first, so a closed stdout
-/// cannot lose the result file.
+/// Runs a compiled plan and writes its reports.
 fn execute(plan: Plan, output: &OutputArgs, scale: &scale::Options) -> anyhow::Result<()> {
-    check_outputs(output)?;
+    outputs::check(output)?;
     warn_if_insecure(&plan);
     raise_open_file_limit();
     let seed = plan.seed.unwrap_or_else(random_seed);
@@ -101,6 +192,7 @@ fn execute(plan: Plan, output: &OutputArgs, scale: &scale::Options) -> anyhow::R
     scale.announce(output.quiet);
     let metrics = scale.serve_metrics(&plan)?;
     let mut live = LiveView::new(output.quiet);
+    let mut watch = Watch::new(&plan, layout(&plan));
     let result = engine::run(
         plan.clone(),
         Arc::new(connector),
@@ -113,9 +205,22 @@ fn execute(plan: Plan, output: &OutputArgs, scale: &scale::Options) -> anyhow::R
             if let Some((metrics, _)) = &metrics {
                 metrics.update(progress);
             }
+            watch.check(progress)
         },
     )?;
     live.finish();
+    if let Some(verdict) = watch.tripped() {
+        let failed: Vec<&str> = verdict
+            .results
+            .iter()
+            .filter(|r| !r.passed)
+            .map(|r| r.expression.as_str())
+            .collect();
+        eprintln!(
+            "klavier: stopped early (abort_on_fail): {} failed during the run",
+            failed.join(", ")
+        );
+    }
     let info = RunInfo {
         profile: plan.name.clone(),
         target: klavier_plan::redact::url(&plan.target.base_url, &plan.target.redact).into_owned(),
@@ -137,14 +242,9 @@ fn execute(plan: Plan, output: &OutputArgs, scale: &scale::Options) -> anyhow::R
         .with_warmup(&result.warmup, plan.timings.warmup);
     summary.name_checks(&plan.session.check_names);
     scale.mark(&mut summary, &plan, seed, result.start_lag);
-    let json_result = output
-        .json
-        .as_deref()
-        .map(|path| write_json(&summary, path));
-    let mut stdout = std::io::stdout().lock();
-    report::write_text(&summary, &mut stdout).context("writing the summary")?;
-    stdout.flush().context("writing the summary")?;
-    json_result.transpose()?;
+    let verdict = judge(&summary, &plan.thresholds.list);
+    summary.thresholds = verdict.results.clone();
+    outputs::write_all(&summary, output)?;
     if let Some(first) = summary.generator.panic_messages.first() {
         // A bug in Klavier: the reports are written, and the run still fails.
         anyhow::bail!(
@@ -152,11 +252,16 @@ fn execute(plan: Plan, output: &OutputArgs, scale: &scale::Options) -> anyhow::R
             summary.generator.panics
         );
     }
-    match result.signal {
+    if let Some(signal) = result.signal {
         // Every report is written; the exit code says the run was cut short.
-        Some(signal) => Err(Stopped(signal).into()),
-        None => unsent(result.not_rendered.as_deref(), sent),
+        return Err(Stopped(signal).into());
     }
+    unsent(result.not_rendered.as_deref(), sent)?;
+    if !verdict.passed() {
+        let (failed, total) = (verdict.failures(), verdict.results.len());
+        return Err(ThresholdsFailed { failed, total }.into());
+    }
+    Ok(())
 }
 
 /// A run that could render no request sent nothing and failed, whatever its summary's
@@ -186,15 +291,6 @@ fn warn_if_insecure(plan: &Plan) {
     }
 }
 
-/// Every file the run will write, checked before the first request: a typo in a path
-/// must not cost a whole run.
-fn check_outputs(output: &OutputArgs) -> Result<(), BadInput> {
-    if let Some(path) = &output.json {
-        output::check_writable(path, "the JSON result")?;
-    }
-    Ok(())
-}
-
 fn layout(plan: &Plan) -> Layout {
     Layout {
         requests: plan.request_names.clone(),
@@ -204,12 +300,6 @@ fn layout(plan: &Plan) -> Layout {
             .map(|s| (s.name.clone(), s.weight.get()))
             .collect(),
     }
-}
-
-fn write_json(summary: &Summary, path: &Path) -> anyhow::Result<()> {
-    let mut bytes = Vec::new();
-    report::write_json(summary, &mut bytes).context("rendering the JSON result")?;
-    output::write(path, "the JSON result", bytes)
 }
 
 fn default_threads() -> usize {

@@ -30,12 +30,60 @@ pub enum Command {
     Demo(DemoArgs),
     /// Serve the built-in target (for trying profiles) until Ctrl-C.
     Target(TargetArgs),
+    /// Render a saved JSON result again: as an HTML report, or as the text summary.
+    Report(ReportArgs),
+    /// Compare two results of the same profile: per request, what changed and whether
+    /// it is more than noise (exit code 3 on a significant regression).
+    Compare(CompareArgs),
     /// Merge the JSON results of a run's segments (`run --segment I/N`) into the result
     /// of the whole run.
     Merge(crate::scale::MergeArgs),
     /// Print a Kubernetes manifest (a ConfigMap and an Indexed Job) that runs a profile
     /// as N segments.
     K8s(crate::scale::K8sArgs),
+}
+
+/// `klavier compare`.
+#[derive(Debug, Args)]
+pub struct CompareArgs {
+    /// The baseline result (`klavier run --json`).
+    pub base: PathBuf,
+    /// The result to judge against it.
+    pub new: PathBuf,
+    /// The largest slow-down of p50, p90 or p99 (and rise of the error rate, in points)
+    /// tolerated, e.g. 10% or 0.1.
+    #[arg(long, value_name = "SHARE", default_value = "10%", value_parser = parse_share)]
+    pub max_regression: f64,
+    /// The significance level of the test: a smaller p-value is taken as a real change.
+    #[arg(long, value_name = "P", default_value_t = 0.01)]
+    pub alpha: f64,
+    /// Also write the comparison as a self-contained HTML page to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub html: Option<PathBuf>,
+}
+
+fn parse_share(text: &str) -> Result<f64, String> {
+    let value = match text.trim().strip_suffix('%') {
+        Some(percent) => percent.trim().parse::<f64>().map(|p| p / 100.0),
+        None => text.trim().parse::<f64>(),
+    };
+    match value {
+        Ok(v) if v.is_finite() && v >= 0.0 => Ok(v),
+        _ => Err(format!("{text:?} is not a share such as 10% or 0.1")),
+    }
+}
+
+/// `klavier report`.
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// A result written by `klavier run --json`.
+    pub result: PathBuf,
+    /// Write the self-contained HTML report to FILE (without it, print the summary).
+    #[arg(long, value_name = "FILE")]
+    pub html: Option<PathBuf>,
+    /// Every column of the summary's tables, unwrapped.
+    #[arg(long)]
+    pub wide: bool,
 }
 
 /// `klavier run`.
@@ -122,6 +170,12 @@ pub struct OverrideArgs {
     /// `[variables]`).
     #[arg(long = "var", value_name = "NAME=VALUE", value_parser = parse_var)]
     pub vars: Vec<(String, String)>,
+    /// A pass/fail criterion, repeatable (added to `[thresholds]`): "p99 < 250ms",
+    /// "error_rate < 1%", "rate >= 500/s", "checks > 99%", "dropped == 0"; on one row:
+    /// "request NAME: p95 < 100ms", "scenario NAME: error_rate < 5%". Exit code 3 when
+    /// one fails.
+    #[arg(long = "threshold", value_name = "EXPRESSION")]
+    pub thresholds: Vec<String>,
 }
 
 fn parse_var(text: &str) -> Result<(String, String), String> {
@@ -173,12 +227,26 @@ fn parse_rate(text: &str) -> Result<f64, String> {
 /// Where results go and how the run executes.
 #[derive(Debug, Args, Clone, Default)]
 pub struct OutputArgs {
-    /// Also write the result as JSON (schema klavier.result/v1) to FILE.
+    /// Also write the result as JSON (schema klavier.result/v1) to FILE; `-` writes it to
+    /// stdout (the summary then goes to stderr).
     #[arg(long, value_name = "FILE")]
     pub json: Option<PathBuf>,
+    /// Also write a CSV file: a row per request, per scenario and the totals (`-`: stdout).
+    #[arg(long, value_name = "FILE")]
+    pub csv: Option<PathBuf>,
+    /// Also write the self-contained HTML report (charts, tables, thresholds) to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub html: Option<PathBuf>,
+    /// Also write JUnit XML for CI: a test case per threshold and per request's checks
+    /// (`-`: stdout).
+    #[arg(long, value_name = "FILE")]
+    pub junit: Option<PathBuf>,
     /// No live progress on stderr; only the final summary.
     #[arg(long, short)]
     pub quiet: bool,
+    /// Every column of the summary's tables, unwrapped (by default it fits 100 columns).
+    #[arg(long)]
+    pub wide: bool,
     /// Worker threads (default: one per core).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=1024))]
     pub threads: Option<u32>,

@@ -12,6 +12,21 @@ use crate::engine::StopSignal;
 #[error("{0}")]
 pub struct BadInput(pub String);
 
+/// The run completed and its reports are written, but thresholds failed: exit code 3.
+#[derive(Debug, thiserror::Error)]
+#[error("{failed} of {total} thresholds failed")]
+pub struct ThresholdsFailed {
+    /// How many failed.
+    pub failed: usize,
+    /// How many were judged.
+    pub total: usize,
+}
+
+/// `klavier compare` found a significant regression: exit code 3, as CI gates on it.
+#[derive(Debug, thiserror::Error)]
+#[error("{0} significant regression(s)")]
+pub struct Regressed(pub usize);
+
 /// A run stopped early by a signal. Its reports are written; the exit code (130 for
 /// SIGINT, 143 for SIGTERM: 128 + the signal's number, as a shell reports a process the
 /// signal killed) tells CI it was not a full run.
@@ -26,6 +41,8 @@ pub const TERMINATED: u8 = 143;
 
 /// Exit code for bad usage or a bad profile.
 pub const BAD_INPUT: u8 = 2;
+/// Exit code for a run whose thresholds were not met (CI gates on it).
+pub const THRESHOLDS_FAILED: u8 = 3;
 /// Exit code for a run that could not be carried out.
 pub const RUN_FAILED: u8 = 1;
 
@@ -58,6 +75,11 @@ pub fn code(err: &anyhow::Error) -> u8 {
         .any(|cause| cause.is::<BadInput>() || cause.is::<klavier_plan::ProfileError>());
     if bad_input {
         BAD_INPUT
+    } else if err
+        .chain()
+        .any(|cause| cause.is::<ThresholdsFailed>() || cause.is::<Regressed>())
+    {
+        THRESHOLDS_FAILED
     } else {
         RUN_FAILED
     }
@@ -100,6 +122,16 @@ mod tests {
         let err = anyhow::Error::new(BadInput("no".into())).context("reading");
         assert_eq!(code(&err), BAD_INPUT);
         assert_eq!(code(&anyhow::anyhow!("socket")), RUN_FAILED);
+    }
+
+    #[test]
+    fn failed_thresholds_are_exit_3() {
+        let err = anyhow::Error::new(ThresholdsFailed {
+            failed: 1,
+            total: 2,
+        });
+        assert_eq!(err.to_string(), "1 of 2 thresholds failed");
+        assert_eq!(code(&err), THRESHOLDS_FAILED);
     }
 
     #[test]

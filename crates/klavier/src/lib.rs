@@ -18,9 +18,11 @@ mod exit;
 mod http;
 mod live;
 mod output;
+mod outputs;
 mod report;
 mod scale;
 mod session;
+mod thresholds;
 
 pub use http::Connector;
 pub use session::{Session, Shared};

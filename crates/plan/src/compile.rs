@@ -17,6 +17,7 @@ mod serde_error;
 mod session;
 mod target;
 mod templated;
+mod thresholds;
 mod timings;
 
 #[cfg(test)]
@@ -57,6 +58,9 @@ pub struct Overrides {
     pub rate: Option<f64>,
     /// `--warmup`: replaces `[timings] warmup`.
     pub warmup: Option<Duration>,
+    /// `--threshold`, repeated: added to `[thresholds]`; `"p99 < 250ms"` on the run,
+    /// `"request NAME: …"` or `"scenario NAME: …"` on one row.
+    pub thresholds: Vec<String>,
 }
 
 /// Compiles profile text into a plan, or reports every problem in it.
@@ -93,6 +97,11 @@ pub fn compile(
         Some(c) => session::finish(session, &mut c.scenarios, c.request_names.len(), &mut cx),
         None => session,
     };
+    let names = compiled.as_ref().map(|c| thresholds::Names {
+        requests: &c.request_names,
+        scenarios: &c.scenarios,
+    });
+    let thresholds = thresholds::compile(profile.thresholds.as_ref(), overrides, names, &mut cx);
     match (target.target, load, timings, compiled) {
         (Some(target), Some(load), Some(timings), Some(compiled)) if cx.diagnostics.is_empty() => {
             Ok(Plan {
@@ -104,6 +113,7 @@ pub fn compile(
                 load,
                 seed,
                 session: std::sync::Arc::new(session),
+                thresholds,
             })
         }
         _ => Err(cx.into_error()),

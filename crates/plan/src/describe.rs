@@ -7,7 +7,7 @@ use std::time::Duration;
 use crate::dynamic::SessionPlan;
 use crate::load::{Arrivals, Load, Ramp};
 use crate::plan::HttpVersion;
-use crate::plan::{Plan, Request, Scenario, Target, Timings};
+use crate::plan::{Plan, Request, Scenario, Target, Thresholds, Timings};
 
 /// Width of the label column in the settings sections.
 const LABEL: usize = 18;
@@ -20,8 +20,28 @@ impl fmt::Display for Plan {
         write_load(f, &self.load, self.seed)?;
         write_timings(f, &self.timings)?;
         self.session.describe(f)?;
-        write_scenarios(f, &self.scenarios, &self.session, &self.target.redact)
+        write_scenarios(f, &self.scenarios, &self.session, &self.target.redact)?;
+        write_thresholds(f, &self.thresholds)
     }
+}
+
+fn write_thresholds(f: &mut fmt::Formatter<'_>, thresholds: &Thresholds) -> fmt::Result {
+    if thresholds.list.is_empty() {
+        return Ok(());
+    }
+    writeln!(f, "thresholds (exit code 3 when one fails)")?;
+    for threshold in &thresholds.list {
+        writeln!(f, "  {threshold}")?;
+    }
+    if thresholds.abort_on_fail {
+        let delay = human(thresholds.delay);
+        row(
+            f,
+            "abort on fail",
+            format_args!("yes, judged each second after {delay}"),
+        )?;
+    }
+    Ok(())
 }
 
 fn row(f: &mut fmt::Formatter<'_>, label: &str, value: impl fmt::Display) -> fmt::Result {

@@ -38,6 +38,20 @@ pub struct Plan {
     pub seed: Option<u64>,
     /// Variables, feeders, templates, cookies and check names.
     pub session: Arc<SessionPlan>,
+    /// Pass/fail criteria of the run (`[thresholds]` and `--threshold`).
+    pub thresholds: Thresholds,
+}
+
+/// Pass/fail criteria: judged at the end of the run and, with `abort_on_fail`, while
+/// it runs.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Thresholds {
+    /// The profile's, in file order (run, requests, scenarios), then the command line's.
+    pub list: Vec<klavier_stats::threshold::Threshold>,
+    /// Stop the run gracefully as soon as a threshold fails on measured figures.
+    pub abort_on_fail: bool,
+    /// From the start, how long before `abort_on_fail` judges (early figures are few).
+    pub delay: Duration,
 }
 
 /// The system under test.

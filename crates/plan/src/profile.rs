@@ -35,6 +35,25 @@ pub(crate) struct Profile {
     pub variables: Option<BTreeMap<String, Value>>,
     /// `[data.NAME]`: feeders.
     pub data: Option<BTreeMap<String, DataProfile>>,
+    /// `[thresholds]`: pass/fail criteria.
+    pub thresholds: Option<ThresholdsProfile>,
+}
+
+/// Threshold expressions as written (`"p99 < 250ms"`).
+pub(crate) type ExpressionsProfile = Vec<Spanned<String>>;
+
+/// `[thresholds]`.
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct ThresholdsProfile {
+    /// On the whole run.
+    pub run: Option<ExpressionsProfile>,
+    /// By request name.
+    pub requests: Option<IndexMap<String, ExpressionsProfile>>,
+    /// By scenario name.
+    pub scenarios: Option<IndexMap<String, ExpressionsProfile>>,
+    pub abort_on_fail: Option<Spanned<bool>>,
+    pub delay: Option<Spanned<DurationText>>,
 }
 
 /// Header names to values, as written.

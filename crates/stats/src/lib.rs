@@ -50,6 +50,7 @@
 
 mod arrivals;
 mod checks;
+pub mod compare;
 mod detail;
 mod histogram;
 mod pacing;
@@ -60,6 +61,7 @@ mod sample;
 mod scenario;
 mod snapshot;
 mod summary;
+pub mod threshold;
 mod time;
 
 pub use hdrhistogram::Histogram;

@@ -2,6 +2,7 @@
 //! and into one time-series point per second, and reports progress.
 
 use std::collections::BTreeMap;
+use std::ops::ControlFlow;
 use std::time::Duration;
 
 use klavier_stats::{Snapshot, StopReason, TimePoint};
@@ -12,9 +13,9 @@ use super::schedule::Schedule;
 use super::signals::StopSignal;
 use super::worker::Report;
 
-/// One second of the run, as the live view shows it.
+/// One second of the run, as the live view shows it and thresholds judge it.
 #[derive(Debug, Clone)]
-pub struct Progress {
+pub struct Progress<'a> {
     /// The point of the time series just completed.
     pub point: TimePoint,
     /// How long the run is planned to send requests.
@@ -23,10 +24,15 @@ pub struct Progress {
     pub total_requests: u64,
     /// Failures so far, dropped arrivals included.
     pub total_failures: u64,
+    /// Responses that failed a check so far (apart from `total_failures`).
+    pub total_check_failures: u64,
     /// 99th percentile response time within this second.
     pub p99: Duration,
     /// True in the open model (arrivals at a rate).
     pub open_model: bool,
+    /// Everything recorded so far after the warm-up: the figures a summary of the run so
+    /// far would show.
+    pub total: &'a Snapshot,
     /// Everything recorded in this second (the warm-up's included), for `/metrics`.
     pub delta: Snapshot,
 }
@@ -53,17 +59,22 @@ pub struct Collected {
 }
 
 /// Receives reports until every worker is done, driving the controller meanwhile.
+/// `on_progress` may break with a reason to stop the run gracefully, as its end would.
 pub async fn collect(
     mut inbox: UnboundedReceiver<Report>,
     workers: usize,
     layout: (usize, usize),
     schedule: &Schedule,
     mut controller: Controller,
-    on_progress: &mut dyn FnMut(&Progress),
+    on_progress: &mut dyn FnMut(&Progress) -> ControlFlow<StopReason>,
 ) -> Collected {
     let mut merger = Merger::new(workers, layout);
     let planned = schedule.deadline - schedule.start;
     let mut emit = |merger: &Merger, point: TimePoint, delta: &Snapshot| {
+        let checks = |s: &Snapshot| -> u64 {
+            let rows = s.request_rows().iter();
+            rows.map(|r| r.checks().failed_requests()).sum()
+        };
         on_progress(&Progress {
             point,
             planned,
@@ -71,24 +82,29 @@ pub async fn collect(
             total_requests: merger.total.requests() + merger.warmup.requests(),
             total_failures: merger.total.failures_with_dropped()
                 + merger.warmup.failures_with_dropped(),
+            total_check_failures: checks(&merger.total) + checks(&merger.warmup),
             p99: delta.response_time_quantile(0.99),
             open_model: matches!(schedule.load(), klavier_plan::Load::Open { .. }),
             delta: delta.clone(),
-        });
+            total: &merger.total,
+        })
     };
     loop {
         tokio::select! {
             report = inbox.recv() => {
                 let Some(report) = report else { break };
                 for (point, delta) in merger.accept(report) {
-                    emit(&merger, point, &delta);
+                    if let ControlFlow::Break(reason) = emit(&merger, point, &delta) {
+                        controller.stop_now(reason);
+                    }
                 }
             }
             _ = controller.step() => {}
         }
     }
     for (point, delta) in merger.flush() {
-        emit(&merger, point, &delta);
+        // Every user is done: nothing is left to stop.
+        let _ = emit(&merger, point, &delta);
     }
     // Every user can be done before the deadline (stages down to zero users, an
     // arrival rate down to zero): the run then covered its whole planned span.

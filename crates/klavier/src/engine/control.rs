@@ -81,6 +81,15 @@ impl Controller {
         self.stopped_at
     }
 
+    /// Stops the run now for `reason`, as its end would (no new request starts; those in
+    /// flight get the graceful stop). Nothing happens once the run has stopped.
+    pub fn stop_now(&mut self, reason: StopReason) {
+        if self.stopped_at.is_none() {
+            self.stop.cancel();
+            self.stopped_at = Some((Instant::now(), reason));
+        }
+    }
+
     /// Waits for the next thing to do and does it: first the stop (deadline or
     /// signal), then the abort (end of the graceful stop or another signal).
     /// Pending forever after.

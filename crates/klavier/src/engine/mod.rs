@@ -70,9 +70,9 @@ pub struct RunResult {
 
 /// Runs part `part` of `plan` (the whole run, or a segment's users or arrivals by the
 /// partition rule, from a common start if it has one) with `seed` on `threads` worker
-/// threads, calling `on_progress` once a second. Returns when every user has stopped (at
-/// the end of the duration plus, at most, the graceful stop) or after an interruption
-/// by `signals`.
+/// threads, calling `on_progress` once a second (which may break with a reason to stop
+/// the run gracefully). Returns when every user has stopped (at the end of the duration
+/// plus, at most, the graceful stop) or after an interruption by `signals`.
 pub fn run(
     plan: Arc<Plan>,
     connector: Arc<Connector>,
@@ -80,7 +80,7 @@ pub fn run(
     part: Part,
     threads: usize,
     signals: Signals,
-    on_progress: &mut dyn FnMut(&Progress),
+    on_progress: &mut dyn FnMut(&Progress) -> std::ops::ControlFlow<StopReason>,
 ) -> anyhow::Result<RunResult> {
     let segment = part.segment;
     let runtime = tokio::runtime::Builder::new_current_thread()

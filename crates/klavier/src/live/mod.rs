@@ -63,8 +63,13 @@ pub fn render(p: &Progress) -> String {
     };
     let second = point.second;
     let phase = if second > planned { " stopping" } else { "" };
+    let checks = if p.total_check_failures > 0 {
+        format!(" | failed checks {}", p.total_check_failures)
+    } else {
+        String::new()
+    };
     let mut line = format!(
-        "[{second:>width$}s/{planned}s{phase}] users {} | {} req/s | failures {} ({failure_share:.1}%) | p99 {} | total {}",
+        "[{second:>width$}s/{planned}s{phase}] users {} | {} req/s | failures {} ({failure_share:.1}%){checks} | p99 {} | total {}",
         point.users,
         point.requests,
         p.total_failures,

@@ -5,16 +5,27 @@
 //! ended or from a result file read back later.
 
 mod checks;
+mod compare;
+mod csv_file;
 mod failed;
+mod html;
 mod json;
+mod junit;
 mod phases;
 mod shape;
+mod style;
 mod table;
 mod text;
 mod units;
+mod verdict;
 
+pub use compare::write_comparison;
+pub use csv_file::write_csv;
+pub use html::{write_comparison_html, write_html};
 pub use json::write_json;
-pub use text::write_text;
+pub use junit::write_junit;
+pub use style::TextStyle;
+pub use text::{write_text, write_text_styled};
 
 /// A summary built from real recorded samples, shared by the writers' tests.
 #[cfg(test)]

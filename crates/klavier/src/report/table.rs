@@ -33,6 +33,36 @@ impl Table {
         self.rows.push(None);
     }
 
+    /// Drops columns, by header in `drop_order`, until the table is at most `width`
+    /// characters wide (or nothing in `drop_order` is left to drop).
+    pub(super) fn fit(mut self, width: usize, drop_order: &[&str]) -> Self {
+        for header in drop_order {
+            if self.width() <= width {
+                break;
+            }
+            if let Some(i) = self.headers.iter().position(|h| h == header) {
+                self.remove_column(i);
+            }
+        }
+        self
+    }
+
+    fn remove_column(&mut self, i: usize) {
+        self.headers.remove(i);
+        self.left.remove(i);
+        for cells in self.rows.iter_mut().flatten() {
+            if i < cells.len() {
+                cells.remove(i);
+            }
+        }
+    }
+
+    /// The widest line, in characters.
+    pub(super) fn width(&self) -> usize {
+        let widths = self.widths();
+        widths.iter().sum::<usize>() + 2 * widths.len().saturating_sub(1)
+    }
+
     fn widths(&self) -> Vec<usize> {
         let mut widths: Vec<usize> = self.headers.iter().map(|h| h.chars().count()).collect();
         for cells in self.rows.iter().flatten() {
@@ -64,7 +94,7 @@ impl std::fmt::Display for Table {
             writeln!(f, "{}", text.trim_end())
         };
         line(f, &self.headers, "")?;
-        let total_width = widths.iter().sum::<usize>() + 2 * widths.len().saturating_sub(1);
+        let total_width = self.width();
         for row in &self.rows {
             match row {
                 Some(cells) => line(f, cells, "  ")?,
@@ -72,5 +102,29 @@ impl std::fmt::Display for Table {
             }
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fitting_drops_columns_in_order_until_it_fits() {
+        let mut table = Table::new(&["Requests", "count", "stddev", "min", "p99"]);
+        table.push(vec![
+            "GET /a".into(),
+            "1".into(),
+            "2ms".into(),
+            "1ms".into(),
+            "3ms".into(),
+        ]);
+        let full = table.width();
+        let table = table.fit(full - 1, &["stddev", "min"]);
+        assert_eq!(table.headers, ["Requests", "count", "min", "p99"]);
+        assert!(table.width() < full);
+        let text = table.fit(0, &["min"]).to_string();
+        assert_eq!(text.lines().next(), Some("Requests  count  p99"));
+        assert!(text.contains("  GET /a      1  3ms"), "{text}");
     }
 }

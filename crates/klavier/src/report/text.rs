@@ -10,6 +10,7 @@ use std::io::{self, Write};
 use super::failed;
 use super::phases;
 use super::shape;
+use super::style::{colourize, wrap_prose, TextStyle, DROP_ORDER};
 use super::table::Table;
 use super::units::{byte_size, micros, percent, rate, seconds};
 use klavier_stats::{
@@ -23,30 +24,51 @@ const MAX_NAME: usize = 48;
 /// One section of the summary.
 type Section<W> = fn(&Summary, &mut W) -> io::Result<()>;
 
-/// Writes the human-readable summary of a run.
+/// Writes the human-readable summary of a run, in at most 100 columns, without colour.
 pub fn write_text<W: Write>(summary: &Summary, out: &mut W) -> io::Result<()> {
+    write_text_styled(summary, out, TextStyle::default())
+}
+
+/// Writes the human-readable summary of a run, laid out as `style` says.
+pub fn write_text_styled<W: Write>(
+    summary: &Summary,
+    out: &mut W,
+    style: TextStyle,
+) -> io::Result<()> {
+    let mut plain = Vec::new();
+    write_sections(summary, &mut plain, style.width.unwrap_or(usize::MAX))?;
+    let mut text = String::from_utf8_lossy(&plain).into_owned();
+    if let Some(width) = style.width {
+        text = wrap_prose(&text, width);
+    }
+    if style.colour {
+        text = colourize(&text);
+    }
+    out.write_all(text.as_bytes())?;
+    out.flush()
+}
+
+fn write_sections<W: Write>(summary: &Summary, out: &mut W, width: usize) -> io::Result<()> {
+    let fit = |table: Table| table.fit(width, DROP_ORDER);
     write_header(summary, out)?;
     writeln!(out)?;
-    write!(
-        out,
-        "{}",
-        request_table(summary, "Requests", |r| &r.response_time)
-    )?;
+    let requests = request_table(summary, "Requests", |r| &r.response_time);
+    write!(out, "{}", fit(requests))?;
     if summary.model == "open" {
         // Beside what users saw, what the server took once it had the request.
         writeln!(out)?;
         let service = request_table(summary, "Service time", |r| &r.service_time);
-        write!(out, "{service}")?;
+        write!(out, "{}", fit(service))?;
     }
     if summary.totals.failed_time.count > 0 {
         // Every failure is timed too, apart: a server that fails fast or times out
         // must not make the figures above look better.
         writeln!(out)?;
-        write!(out, "{}", failed::failed_table(summary))?;
+        write!(out, "{}", fit(failed::failed_table(summary)))?;
     }
     if !summary.scenarios.is_empty() {
         writeln!(out)?;
-        write!(out, "{}", scenario_table(summary))?;
+        write!(out, "{}", fit(scenario_table(summary)))?;
     }
     for section in [
         write_status_codes,
@@ -76,6 +98,10 @@ pub fn write_text<W: Write>(summary: &Summary, out: &mut W) -> io::Result<()> {
     }
     writeln!(out)?;
     shape::write_latency_note(summary, out)?;
+    if !summary.thresholds.is_empty() {
+        writeln!(out)?;
+        super::verdict::write_thresholds(summary, out)?;
+    }
     out.flush()
 }
 
@@ -83,6 +109,7 @@ fn write_header(s: &Summary, out: &mut impl Write) -> io::Result<()> {
     let stop = match s.stop_reason {
         StopReason::Completed => "completed",
         StopReason::Interrupted => "interrupted before the planned end",
+        StopReason::AbortedByThreshold => "stopped early: a threshold failed (abort_on_fail)",
     };
     writeln!(out, "Klavier {} · {}", s.klavier_version, s.profile)?;
     writeln!(out, "  target     {}", s.target)?;
@@ -111,7 +138,7 @@ fn write_header(s: &Summary, out: &mut impl Write) -> io::Result<()> {
     let t = &s.totals;
     let measured = s.duration_seconds - s.warmup.as_ref().map_or(0.0, |w| w.duration_seconds);
     let dropped = s.arrivals.as_ref().map_or(0, |a| a.dropped);
-    writeln!(
+    write!(
         out,
         "  requests   {} in {:.2}s, {}, {} failed{}",
         t.count,
@@ -119,7 +146,16 @@ fn write_header(s: &Summary, out: &mut impl Write) -> io::Result<()> {
         rate(t.rate_per_second),
         failures(s.failures.count.max(t.failures), t.count + dropped),
         failed::failure_kinds(s)
-    )
+    )?;
+    // Failed checks are failures too, of another kind: the headline never hides them.
+    if t.check_failures > 0 {
+        write!(
+            out,
+            ", {} failed a check",
+            failures(t.check_failures, t.count)
+        )?;
+    }
+    writeln!(out)
 }
 
 pub(super) const LATENCY_HEADERS: [&str; 9] = [
@@ -373,9 +409,14 @@ mod tests {
             .collect()
     }
 
+    /// Every column, unwrapped: these tests read the content (fitting is tested apart).
     fn render(s: &Summary) -> String {
         let mut out = Vec::new();
-        write_text(s, &mut out).expect("writes to memory");
+        let wide = TextStyle {
+            width: None,
+            colour: false,
+        };
+        write_text_styled(s, &mut out, wide).expect("writes to memory");
         String::from_utf8(out).expect("UTF-8")
     }
 
@@ -547,5 +588,24 @@ mod tests {
         let short = shorten(&long);
         assert_eq!(short.chars().count(), MAX_NAME);
         assert!(short.ends_with('…'));
+    }
+
+    #[test]
+    fn the_summary_fits_100_columns_unless_wide() {
+        let summary = crate::report::fixture();
+        let render = |style| {
+            let mut out = Vec::new();
+            write_text_styled(&summary, &mut out, style).expect("writes to memory");
+            String::from_utf8(out).expect("UTF-8")
+        };
+        let narrow = render(TextStyle::default());
+        let widest = |text: &str| text.lines().map(|l| l.chars().count()).max().unwrap_or(0);
+        assert!(widest(&narrow) <= 100, "{narrow}");
+        let wide = render(TextStyle {
+            width: None,
+            colour: false,
+        });
+        assert!(widest(&wide) > 100, "the fixture's full tables are wider");
+        assert!(wide.contains("stddev") && !narrow.contains("stddev"));
     }
 }

@@ -45,4 +45,39 @@ fn the_demo_runs_every_scenario_and_reports() {
         "{totals}"
     );
     assert!(uint(totals, "count") > 0);
+    // It says its failures are on purpose, and its summary fits 100 columns (not a
+    // terminal: no colour codes either).
+    assert!(
+        run.stdout.contains("GET /status/503 fails on purpose"),
+        "{}",
+        run.stdout
+    );
+    for line in run.stdout.lines() {
+        assert!(
+            line.chars().count() <= 100,
+            "wider than 100 columns: {line:?}"
+        );
+        assert!(
+            !line.contains('\x1b'),
+            "a colour code outside a terminal: {line:?}"
+        );
+    }
+}
+
+#[test]
+fn wide_shows_every_column() {
+    let ws = Workspace::new();
+    let json = ws.path("demo.json");
+    let mut cmd = klavier();
+    cmd.args(["demo", "--duration", "1s", "--quiet", "--wide", "--json"])
+        .arg(&json);
+    let run = run_ok(&mut cmd, &json);
+    let header = run
+        .stdout
+        .lines()
+        .find(|l| l.starts_with("Requests"))
+        .expect("the requests table");
+    for column in ["stddev", "min", "p99.9", "p95", "mean"] {
+        assert!(header.contains(column), "{column} missing from {header:?}");
+    }
 }

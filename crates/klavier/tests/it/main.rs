@@ -4,6 +4,7 @@
 //! against `schema/result.v1.json` on the way in.
 
 mod bad_input;
+mod compare;
 mod compression;
 mod conformance;
 mod connections;
@@ -11,6 +12,7 @@ mod demo;
 mod dispatch;
 mod failures;
 mod hostile;
+mod html;
 mod http2;
 mod http2_faults;
 mod journey;
@@ -19,6 +21,7 @@ mod keepalive;
 mod merge;
 mod nginx;
 mod origins;
+mod outputs;
 mod parallel;
 mod profile_errors;
 mod prometheus;
@@ -29,5 +32,6 @@ mod segments;
 mod signals;
 mod source_addresses;
 mod support;
+mod thresholds;
 mod tls;
 mod traffic;

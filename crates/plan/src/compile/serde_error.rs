@@ -9,7 +9,7 @@ use super::{last_key, problem, Problem};
 use crate::document::{Error, Found, Problem as Fault, Wanted};
 
 /// Keys of the profile format that are designed (DESIGN.md §3) but not built yet.
-const PLANNED: &[&str] = &["client_cert", "client_key", "thresholds"];
+const PLANNED: &[&str] = &["client_cert", "client_key"];
 
 /// The problem `error` describes.
 pub(super) fn explain(error: Error) -> Problem {

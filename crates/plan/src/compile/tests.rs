@@ -4,6 +4,7 @@ mod bad;
 mod fuzz;
 mod good;
 mod load;
+mod thresholds;
 
 use super::{compile, Overrides};
 use crate::error::Diagnostic;

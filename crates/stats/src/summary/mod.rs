@@ -43,6 +43,8 @@ pub enum StopReason {
     Completed,
     /// The user stopped the test early (Ctrl-C).
     Interrupted,
+    /// A threshold with `abort_on_fail` failed during the run.
+    AbortedByThreshold,
 }
 
 /// Facts about the run that the statistics do not know.
@@ -184,6 +186,10 @@ pub struct Summary {
     /// The warm-up, kept out of every other figure, when there was one.
     #[serde(default)]
     pub warmup: Option<WarmupSummary>,
+    /// Each threshold of the profile and the command line, and how it fared. Absent
+    /// when there were none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub thresholds: Vec<crate::threshold::ThresholdResult>,
     /// Which segment of a run split over several processes this result is (`--segment`);
     /// absent for a whole run.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -281,6 +287,7 @@ impl Summary {
             failures: FailureSummary::build(total),
             pacing: PacingSummary::build(total),
             warmup: None,
+            thresholds: Vec::new(),
             segment: None,
             plan_digest: None,
             merge: None,

@@ -196,15 +196,17 @@ mod tests {
         klavier_plan::compile(source, "p.toml", &overrides).expect("valid")
     }
 
-    fn progress(delta: Snapshot) -> Progress {
+    fn progress(delta: Snapshot, total: &Snapshot) -> Progress<'_> {
         Progress {
             point: TimePoint::from_interval(1, 3, 0, &delta),
             planned: Duration::from_secs(5),
             total_requests: delta.requests(),
             total_failures: delta.failures(),
+            total_check_failures: 0,
             p99: Duration::ZERO,
             open_model: true,
             delta,
+            total,
         }
     }
 
@@ -230,8 +232,8 @@ mod tests {
             recorder.record(0, &sample);
         }
         recorder.record_arrival(None);
-        metrics.update(&progress(recorder.take_snapshot()));
-        metrics.update(&progress(recorder.take_snapshot()));
+        metrics.update(&progress(recorder.take_snapshot(), &Snapshot::empty(1, 1)));
+        metrics.update(&progress(recorder.take_snapshot(), &Snapshot::empty(1, 1)));
         let text = metrics.encode();
         for line in [
             "klavier_responses_total{request=\"GET /a\",status=\"200\"} 2",

@@ -124,9 +124,9 @@ fn cases() -> Vec<Case> {
         case("a key nothing like a valid one", format!("{BASE}colour = 1\n{SCENARIO}"), (5, 1), "timings.colour")
             .says(r#"unknown key "colour""#)
             .helps("valid keys here: test_duration_seconds, duration, min_scenario_interval_ms"),
-        case("an unknown table", format!("{BASE}[thresholds]\n{SCENARIO}"), (5, 2), "thresholds")
-            .says(r#"key "thresholds" is not supported yet"#)
-            .helps("valid keys here: target, load, timings, scenarios, variables, data"),
+        case("an unknown table", format!("{BASE}[thresholdz]\n{SCENARIO}"), (5, 2), "thresholdz")
+            .says(r#"unknown key "thresholdz""#)
+            .helps(r#"did you mean "thresholds"?"#),
         case("an unknown sub-table", format!("{BASE}[target.x]\n"), (5, 9), "target.x")
             .says(r#"unknown key "x""#),
         case("both body and json", with("", "path = \"/x\"\nbody = \"a\"\njson = { a = 1 }\n"), (r + 2, 8), "scenarios.s.requests[0].json")

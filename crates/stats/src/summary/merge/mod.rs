@@ -146,6 +146,13 @@ impl Summary {
         }
         total.segment = None;
         total.merge = Some(info);
+        // Each segment judged its thresholds on its own share: judge them on the whole.
+        let thresholds: Vec<_> = first
+            .thresholds
+            .iter()
+            .filter_map(crate::threshold::ThresholdResult::threshold)
+            .collect();
+        total.thresholds = crate::threshold::judge(&total, &thresholds).results;
         Ok(total)
     }
 }
