@@ -105,7 +105,7 @@ http {{
     uwsgi_temp_path {dir}/uwsgi;
     scgi_temp_path {dir}/scgi;
     server {{
-        listen 127.0.0.1:{port} backlog=4096;
+        listen 127.0.0.1:{port} backlog=4096{listen};
         location = /api/health {{
             default_type application/json;
             return 200 '{{"status":"up"}}';
@@ -115,11 +115,13 @@ http {{
 """
 
 
-def start_nginx(port, workdir):
-    conf = workdir / "nginx.conf"
-    conf.write_text(NGINX_CONF.format(dir=workdir, port=port))
+def start_nginx(port, workdir, h2c=False):
+    """nginx on `port`; with `h2c`, speaking cleartext HTTP/2 with prior knowledge."""
+    name = "nginx-h2c" if h2c else "nginx"
+    conf = workdir / f"{name}.conf"
+    conf.write_text(NGINX_CONF.format(dir=workdir, port=port, listen=" http2" if h2c else ""))
     nginx = shutil.which("nginx") or "/usr/sbin/nginx"
-    return Server("nginx", [nginx, "-c", str(conf), "-p", str(workdir)], port, False)
+    return Server(name, [nginx, "-c", str(conf), "-p", str(workdir)], port, False)
 
 
 class TargetProbe:
@@ -254,30 +256,44 @@ def throughput(args, servers):
     }
 
 
-H2_TOOLS = ["klavier", "h2load"]
+H2_TOOLS = ["klavier", "h2load", "oha"]
 
 
-def h2(args, target):
-    """Klavier over h2c against h2load, alternating, 64 connections."""
+# How 64 requests at a time are carried: (connections, streams per connection).
+H2_LAYOUTS = [(64, 1), (8, 8)]
+
+
+def h2(args, servers):
+    """Klavier over h2c against h2load (and oha --http2 where installed), alternating:
+    64 connections of one stream each, and 64 users sharing 8 connections."""
     tools = [t for t in H2_TOOLS if t == "klavier" or shutil.which(t)]
-    results = {tool: [] for tool in tools}
-    for r in range(args.rounds):
-        for tool in tools[r % len(tools):] + tools[: r % len(tools)]:
-            results[tool].append(h2_measure(args, tool, target))
-            time.sleep(1)
+    results = {}
+    for server in servers:
+        for conns, streams in H2_LAYOUTS:
+            key = f"{server.name}, {conns} connections × {streams} stream{'s' if streams > 1 else ''}"
+            results[key] = {tool: [] for tool in tools}
+            for r in range(args.rounds):
+                for tool in tools[r % len(tools):] + tools[: r % len(tools)]:
+                    results[key][tool].append(h2_measure(args, tool, server, conns, streams))
+                    time.sleep(1)
     return results
 
 
-def h2_measure(args, tool, target):
+def h2_measure(args, tool, target, conns, streams):
     out = args.workdir / f"{tool}-h2.json"
     timefile = args.workdir / "time.txt"
     url = target.url("/api/health")
     if tool == "h2load":
-        argv = ["h2load", "-c", "64", "-m", "1", "-t", "1", "-D", str(args.duration), url]
+        argv = ["h2load", "-c", str(conns), "-m", str(streams), "-t", "1", "-D", str(args.duration), url]
+    elif tool == "oha":
+        argv = ["oha", "--no-tui", "--output-format", "json", "--http2", "-c", str(conns),
+                "-p", str(streams), "-z", f"{args.duration}s", url]
     else:
         base = url[: url.index("/", len("http://"))]
-        argv = [args.klavier, "run", str(BENCH / "profiles" / "h2c.toml"), "--quiet", "--threads", "1",
-                "--users", "64", "--duration", f"{args.duration}s", "--base-url", base, "--json", str(out)]
+        profile = "h2c.toml" if streams == 1 else "h2c-shared.toml"
+        argv = [args.klavier, "run", str(BENCH / "profiles" / profile), "--quiet", "--threads", "1",
+                "--users", str(conns * streams), "--duration", f"{args.duration}s", "--base-url", base,
+                "--json", str(out)]
     load = loadavg()
     pinned = [*NICE, "taskset", "-c", GENERATOR_CORE, *argv]
     wrapped = ["/usr/bin/time", "-f", "%U %S %M %e", "-o", str(timefile), *pinned]
@@ -287,13 +303,20 @@ def h2_measure(args, tool, target):
         done = int(re.search(r"requests: \d+ total, \d+ started, (\d+) done", stdout).group(1))
         rps = float(re.search(r"finished in [\d.]+\w+, ([\d.]+) req/s", stdout).group(1))
         errors = int(re.search(r"(\d+) failed, (\d+) errored", stdout).group(1))
+    elif tool == "oha":
+        d = json.loads(stdout)
+        done = sum(d.get("statusCodeDistribution", {}).values())
+        rps = d["summary"]["requestsPerSec"]
+        # Requests cut by the end of the run ("deadline") are not errors, as above.
+        errors = sum(v for k, v in d.get("errorDistribution", {}).items() if "deadline" not in k)
     else:
         d = json.loads(out.read_text())
         done, rps, errors = d["totals"]["count"], d["totals"]["rate_per_second"], d["totals"]["failures"]
     cpu = float(user) + float(system)
     result = {"requests": done, "rps": rps, "errors": errors, "cpu_s": cpu, "rss_kib": int(rss_kib),
               "cpu_us_per_req": cpu * 1e6 / max(done, 1), "loadavg": load, "command": " ".join(pinned)}
-    log(f"{tool:8} h2c {rps:>10.0f} req/s {result['cpu_us_per_req']:6.2f} µs CPU/req load {load:.2f}")
+    log(f"{tool:8} h2c {target.name} {conns}×{streams} {rps:>10.0f} req/s "
+        f"{result['cpu_us_per_req']:6.2f} µs CPU/req load {load:.2f}")
     return result
 
 
@@ -506,11 +529,14 @@ def write_report(args, res, started, elapsed):
                "`GET /api/chunked?chunks=8&size=1024` (8 chunks of 1 KiB, no Content-Length)", ""]
         md += throughput_table(res["chunked"]) + [""]
     if "h2" in res:
-        md += [f"## 1c. HTTP/2 (h2c, prior knowledge): 64 connections, one stream at a time each, "
-               f"{args.duration} s, `GET /api/health` on the built-in target", "",
-               "Klavier with `http = \"h2c\"` against h2load (nghttp2) with `-c 64 -m 1`: "
-               "the same work, a request per connection at a time.", ""]
-        md += h2_table(res["h2"]) + [""]
+        md += [f"## 1c. HTTP/2 (h2c, prior knowledge): 64 requests at a time, {args.duration} s, "
+               "`GET /api/health`", "",
+               "Klavier with `http = \"h2c\"` against h2load (nghttp2) and, where installed, "
+               "`oha --http2`: 64 connections of one stream each (`-c 64 -m 1`; Klavier: 64 users), "
+               "and 64 streams over 8 connections (`-c 8 -m 8`; Klavier: 64 users with "
+               "`connections = 8`).", ""]
+        for layout, results in res["h2"].items():
+            md += [f"### {layout}", ""] + h2_table(results) + [""]
     if "scale" in res:
         md += [f"## 2. Scale: {args.users:,} users, {args.duration} s, `GET /delay/1000` on the built-in target", "",
                "The server-side rate is users ÷ the mean time between two requests on one connection, "
@@ -610,7 +636,9 @@ def main():
                         args, tool, target, "/api/chunked?chunks=8&size=1024", 64, args.duration))
                 }
             if "h2" in only:
-                res["h2"] = h2(args, target)
+                h2c_nginx = start_nginx(18082, args.workdir, h2c=True)
+                servers.append(h2c_nginx)
+                res["h2"] = h2(args, [target, h2c_nginx])
             if "scale" in only:
                 res["scale"] = scale(args, target)
             if "accuracy" in only:

@@ -14,6 +14,7 @@ use crate::engine::{self, Signals};
 use crate::exit::{BadInput, Stopped};
 use crate::http::Connector;
 use crate::live::LiveView;
+use crate::scale;
 use crate::{output, report};
 
 /// The demo profile, bundled so `klavier demo` needs no files.
@@ -26,6 +27,8 @@ pub fn main(cli: Cli) -> anyhow::Result<()> {
         Command::Check(args) => check(args),
         Command::Demo(args) => demo(args),
         Command::Target(args) => klavier_testbed::run_forever(args.addr, args.stall),
+        Command::Merge(args) => scale::merge(&args),
+        Command::K8s(args) => scale::k8s(&args),
     }
 }
 
@@ -34,7 +37,9 @@ fn run(args: RunArgs) -> anyhow::Result<()> {
     // profile loads ends in a stopped run with its reports.
     engine::listen_to_os_signals();
     let plan = klavier_plan::load(&args.profile, &overrides(&args.overrides))?;
-    execute(plan, &args.output)
+    let scale = args.scale.resolve()?;
+    scale.check(&plan)?;
+    execute(plan, &args.output, &scale)
 }
 
 fn check(args: CheckArgs) -> anyhow::Result<()> {
@@ -62,12 +67,12 @@ fn demo(args: DemoArgs) -> anyhow::Result<()> {
         plan.load.max_users(),
         humantime::format_duration(plan.timings.duration),
     );
-    let result = execute(plan, &args.output);
+    let result = execute(plan, &args.output, &scale::Options::default());
     server.shutdown();
     result
 }
 
-fn overrides(args: &OverrideArgs) -> Overrides {
+pub(crate) fn overrides(args: &OverrideArgs) -> Overrides {
     Overrides {
         base_url: args.base_url.clone(),
         users: args.users,
@@ -83,7 +88,7 @@ fn overrides(args: &OverrideArgs) -> Overrides {
 
 /// Runs a compiled plan and writes its reports: JSON first, so a closed stdout
 /// cannot lose the result file.
-fn execute(plan: Plan, output: &OutputArgs) -> anyhow::Result<()> {
+fn execute(plan: Plan, output: &OutputArgs, scale: &scale::Options) -> anyhow::Result<()> {
     check_outputs(output)?;
     warn_if_insecure(&plan);
     raise_open_file_limit();
@@ -93,14 +98,22 @@ fn execute(plan: Plan, output: &OutputArgs) -> anyhow::Result<()> {
         .map_err(|e| BadInput(e.to_string()))?
         .shared_by(threads);
     let plan = Arc::new(plan);
+    scale.announce(output.quiet);
+    let metrics = scale.serve_metrics(&plan)?;
     let mut live = LiveView::new(output.quiet);
     let result = engine::run(
         plan.clone(),
         Arc::new(connector),
         seed,
+        scale.part(),
         threads,
         Signals::Os,
-        &mut |progress| live.show(progress),
+        &mut |progress| {
+            live.show(progress);
+            if let Some((metrics, _)) = &metrics {
+                metrics.update(progress);
+            }
+        },
     )?;
     live.finish();
     let info = RunInfo {
@@ -109,7 +122,7 @@ fn execute(plan: Plan, output: &OutputArgs) -> anyhow::Result<()> {
         started_at: result.started_at,
         elapsed: result.elapsed,
         planned_duration: plan.timings.duration,
-        users: plan.load.max_users(),
+        users: scale.segment.users(plan.load.max_users()),
         seed,
         stop_reason: result.stop_reason,
         klavier_version: env!("CARGO_PKG_VERSION").to_owned(),
@@ -123,6 +136,7 @@ fn execute(plan: Plan, output: &OutputArgs) -> anyhow::Result<()> {
     let mut summary = Summary::build(&info, &layout, &result.total, result.timeseries)
         .with_warmup(&result.warmup, plan.timings.warmup);
     summary.name_checks(&plan.session.check_names);
+    scale.mark(&mut summary, &plan, seed, result.start_lag);
     let json_result = output
         .json
         .as_deref()
@@ -203,7 +217,7 @@ fn default_threads() -> usize {
 }
 
 /// A seed for runs that did not ask for one; printed in the summary for replay.
-fn random_seed() -> u64 {
+pub(crate) fn random_seed() -> u64 {
     let nanos = SystemTime::now()
         .duration_since(SystemTime::UNIX_EPOCH)
         .map_or(0, |d| d.as_nanos() as u64);

@@ -30,6 +30,12 @@ pub enum Command {
     Demo(DemoArgs),
     /// Serve the built-in target (for trying profiles) until Ctrl-C.
     Target(TargetArgs),
+    /// Merge the JSON results of a run's segments (`run --segment I/N`) into the result
+    /// of the whole run.
+    Merge(crate::scale::MergeArgs),
+    /// Print a Kubernetes manifest (a ConfigMap and an Indexed Job) that runs a profile
+    /// as N segments.
+    K8s(crate::scale::K8sArgs),
 }
 
 /// `klavier run`.
@@ -43,6 +49,9 @@ pub struct RunArgs {
     /// Output and execution options.
     #[command(flatten)]
     pub output: OutputArgs,
+    /// Running one segment of a run split over many processes.
+    #[command(flatten)]
+    pub scale: crate::scale::ScaleArgs,
 }
 
 /// `klavier check`.

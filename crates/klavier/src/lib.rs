@@ -19,6 +19,7 @@ mod http;
 mod live;
 mod output;
 mod report;
+mod scale;
 mod session;
 
 pub use http::Connector;

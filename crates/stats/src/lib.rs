@@ -79,8 +79,9 @@ pub use sample::{is_success_status, FailureKind, Outcome, Sample};
 pub use scenario::ScenarioStats;
 pub use snapshot::Snapshot;
 pub use summary::{
-    ArrivalSummary, FailureSummary, GeneratorSummary, LatencyStats, Layout, PacingSummary,
-    RequestSummary, RunInfo, ScenarioSummary, StopReason, Summary, TimePoint, WarmupSummary,
-    Warning, DROPPED_KIND, HTTP_STATUS_KIND, MISSED_LIMIT, SCHEMA, TOTAL_ROW,
+    ArrivalSummary, FailureSummary, GeneratorSummary, LatencyStats, Layout, MergeError, MergeInfo,
+    PacingSummary, RequestSummary, RunInfo, ScenarioSummary, SegmentInfo, StopReason, Summary,
+    TimePoint, WarmupSummary, Warning, DROPPED_KIND, HTTP_STATUS_KIND, MISSED_LIMIT, SCHEMA,
+    TOTAL_ROW,
 };
 pub use time::rfc3339_utc;

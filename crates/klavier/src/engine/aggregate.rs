@@ -27,6 +27,8 @@ pub struct Progress {
     pub p99: Duration,
     /// True in the open model (arrivals at a rate).
     pub open_model: bool,
+    /// Everything recorded in this second (the warm-up's included), for `/metrics`.
+    pub delta: Snapshot,
 }
 
 /// What the aggregator hands back when every worker is done.
@@ -71,6 +73,7 @@ pub async fn collect(
                 + merger.warmup.failures_with_dropped(),
             p99: delta.response_time_quantile(0.99),
             open_model: matches!(schedule.load(), klavier_plan::Load::Open { .. }),
+            delta: delta.clone(),
         });
     };
     loop {

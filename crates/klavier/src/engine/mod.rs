@@ -18,6 +18,7 @@ mod parallel;
 mod schedule;
 mod seeds;
 mod signals;
+mod start;
 mod timer;
 mod transport;
 mod vu;
@@ -35,6 +36,7 @@ pub use aggregate::Progress;
 pub use control::Signals;
 pub use schedule::Schedule;
 pub use signals::{listen_to_os_signals, received, StopSignal};
+pub use start::{Part, StartAt};
 pub use transport::Transport;
 
 use crate::http::Connector;
@@ -60,31 +62,37 @@ pub struct RunResult {
     pub timeseries: Vec<TimePoint>,
     /// The highest share of a second a worker thread spent on the CPU, if known.
     pub worker_cpu_peak: Option<f64>,
+    /// With a common start (`--start-at`): how late this process started after it.
+    pub start_lag: Option<Duration>,
     /// Why the first request that could not be rendered was not sent, if one was not.
     pub not_rendered: Option<String>,
 }
 
-/// Runs `plan` with `seed` on `threads` worker threads, calling `on_progress` once a second.
-/// Returns when every user has stopped (at the end of the duration plus, at most, the
-/// graceful stop) or after an interruption by `signals`.
+/// Runs part `part` of `plan` (the whole run, or a segment's users or arrivals by the
+/// partition rule, from a common start if it has one) with `seed` on `threads` worker
+/// threads, calling `on_progress` once a second. Returns when every user has stopped (at
+/// the end of the duration plus, at most, the graceful stop) or after an interruption
+/// by `signals`.
 pub fn run(
     plan: Arc<Plan>,
     connector: Arc<Connector>,
     seed: u64,
+    part: Part,
     threads: usize,
     signals: Signals,
     on_progress: &mut dyn FnMut(&Progress),
 ) -> anyhow::Result<RunResult> {
+    let segment = part.segment;
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
     let stop = CancellationToken::new();
     let abort = CancellationToken::new();
-    let shares = threads.clamp(1, plan.load.max_users().max(1) as usize);
+    let shares = threads.clamp(1, segment.users(plan.load.max_users()).max(1) as usize);
     let (reports, inbox) = mpsc::unbounded_channel();
     let (ready, readiness) = std::sync::mpsc::channel();
     // One per run: `seq()` and `unique` feeders count across every worker.
-    let session = Arc::new(crate::session::Shared::new(&plan));
+    let session = Arc::new(crate::session::Shared::for_segment(&plan, segment));
     let mut starts = Vec::new();
     let workers = (0..shares)
         .map(|index| {
@@ -93,6 +101,7 @@ pub fn run(
             let setup = worker::Setup {
                 index,
                 shares,
+                segment,
                 plan: plan.clone(),
                 session: session.clone(),
                 connector: connector.clone(),
@@ -112,6 +121,17 @@ pub fn run(
             break;
         }
     }
+    let start_lag = match part.start_at.map(start::wait_for).transpose() {
+        Ok(lag) => lag,
+        Err(too_late) => {
+            // Dropping the start senders ends every worker before its first request.
+            drop(starts);
+            for worker in workers {
+                let _ = worker.join();
+            }
+            return Err(too_late.into());
+        }
+    };
     let started_at = SystemTime::now();
     let schedule = Schedule::new(tokio::time::Instant::now(), &plan);
     for start in starts {
@@ -144,6 +164,7 @@ pub fn run(
         panics: outcome.panics,
         timeseries: outcome.timeseries,
         worker_cpu_peak: outcome.worker_cpu_peak,
+        start_lag,
         not_rendered: session.not_rendered.get().cloned(),
     })
 }

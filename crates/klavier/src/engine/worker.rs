@@ -7,7 +7,8 @@ use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::Duration;
 
-use klavier_plan::{segment, Load, Plan};
+use klavier_plan::segment::{self, Segment};
+use klavier_plan::{Load, Plan};
 use klavier_stats::Snapshot;
 use tokio::sync::mpsc::UnboundedSender;
 use tokio::sync::oneshot;
@@ -55,6 +56,8 @@ pub struct Setup {
     pub session: Arc<crate::session::Shared>,
     /// Number of shares (workers).
     pub shares: usize,
+    /// The segment of the run this process runs; its workers split it.
+    pub segment: Segment,
     /// The plan.
     pub plan: Arc<Plan>,
     /// How to reach the target.
@@ -96,15 +99,25 @@ pub fn spawn(
         })
 }
 
+impl Setup {
+    /// This worker's share of the whole run `(index, shares)`: its part of its segment.
+    fn share(&self) -> (u32, u32) {
+        self.segment
+            .worker_share(self.index as u32, self.shares as u32)
+    }
+}
+
 /// This worker's `n`-th open-model user: global id `index + n·shares`.
 fn pool_user(setup: &Setup, n: u32) -> Vu<Client> {
-    let id = setup.index as u32 + n * setup.shares as u32;
+    let (index, shares) = setup.share();
+    let id = index + n * shares;
     Vu::new(id, setup.seed, Client::new(setup.connector.clone()))
 }
 
 /// The open model's initial pool, connected; nothing for the closed model.
 async fn prepare(setup: &Setup) -> Vec<Vu<Client>> {
-    let n = open::initial_pool(&setup.plan.load, setup.index as u32, setup.shares as u32);
+    let (index, shares) = setup.share();
+    let n = open::initial_pool(&setup.plan.load, index, shares);
     open::preconnect((0..n).map(|n| pool_user(setup, n)).collect()).await
 }
 
@@ -119,7 +132,7 @@ async fn work(setup: Setup, schedule: Schedule, initial: Vec<Vu<Client>>) {
         .with_session(setup.session.clone())
         .with_timer(Timer::precise()),
     );
-    let (index, shares) = (setup.index as u32, setup.shares as u32);
+    let (index, shares) = setup.share();
     let mut tasks = JoinSet::new();
     match &ctx.plan.load {
         Load::Closed { .. } => {

@@ -5,6 +5,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use klavier_plan::data::{Feeder, OnExhausted, Per, Strategy};
+use klavier_plan::segment::Segment;
 use rand::Rng;
 use rand_xoshiro::Xoshiro256PlusPlus;
 
@@ -16,6 +17,8 @@ pub struct Feeds {
     feeds: Vec<Feed>,
     /// Set once a `unique` feeder with `on_exhausted = "stop"` had no row for a user.
     ran_out: AtomicBool,
+    /// Which rows `unique` may hand out: the segment's.
+    segment: Segment,
 }
 
 #[derive(Debug)]
@@ -36,6 +39,12 @@ pub struct Exhausted {
 impl Feeds {
     /// Run-time state of `feeders`.
     pub fn new(feeders: &[Feeder]) -> Self {
+        Self::for_segment(feeders, Segment::WHOLE)
+    }
+
+    /// Run-time state of `feeders` in segment `segment` of a run: `unique` hands out only
+    /// the segment's rows (`r mod N == I`), so segments never share one.
+    pub fn for_segment(feeders: &[Feeder], segment: Segment) -> Self {
         let feeds = feeders
             .iter()
             .map(|feeder| Feed {
@@ -47,6 +56,7 @@ impl Feeds {
         Self {
             feeds,
             ran_out: AtomicBool::new(false),
+            segment,
         }
     }
 
@@ -88,9 +98,10 @@ impl Feeds {
                 Strategy::Random => rng.random_range(0..rows),
                 Strategy::Unique => {
                     let taken = feed.taken.fetch_add(1, Ordering::Relaxed);
+                    let row = self.segment.row(taken);
                     match feed.feeder.on_exhausted {
-                        OnExhausted::Recycle => taken % rows,
-                        OnExhausted::Stop if taken < rows => taken,
+                        OnExhausted::Recycle => self.recycled_row(taken, rows),
+                        OnExhausted::Stop if row < rows => row,
                         OnExhausted::Stop => {
                             self.ran_out.store(true, Ordering::Relaxed);
                             return Err(Exhausted {
@@ -103,6 +114,18 @@ impl Feeds {
             vars.set_row(&feed.name, &feed.feeder.table, row);
         }
         Ok(())
+    }
+
+    /// The `taken`-th row of a recycling `unique` feeder: the segment's rows in turn, or,
+    /// with fewer rows than segments and none of its own, any row in turn.
+    fn recycled_row(&self, taken: usize, rows: usize) -> usize {
+        let (index, count) = (self.segment.index() as usize, self.segment.count() as usize);
+        // The rows r < rows with r mod count == index.
+        let own = rows.saturating_sub(index).div_ceil(count);
+        match own {
+            0 => self.segment.row(taken) % rows,
+            own => self.segment.row(taken % own),
+        }
     }
 
     /// Where user `vu` starts in each feeder: sequential feeders at row `vu mod rows`.

@@ -22,6 +22,7 @@ use std::sync::Arc;
 use bytes::Bytes;
 use http::{HeaderValue, Uri};
 use klavier_plan::data::Per;
+use klavier_plan::segment::Segment;
 use klavier_plan::Request;
 use minijinja::Value;
 use rand::SeedableRng;
@@ -57,6 +58,12 @@ impl Shared {
     /// The shared state of a run of `plan`: one per run, so `seq()` and `unique` feeders
     /// count across every worker.
     pub fn new(plan: &klavier_plan::Plan) -> Self {
+        Self::for_segment(plan, Segment::WHOLE)
+    }
+
+    /// The shared state of segment `segment` of a run of `plan`: `seq()` values and
+    /// `unique` rows follow the partition rule, so no two segments share one.
+    pub fn for_segment(plan: &klavier_plan::Plan, segment: Segment) -> Self {
         let session = &plan.session;
         Self {
             scenario_names: plan
@@ -64,8 +71,8 @@ impl Shared {
                 .iter()
                 .map(|s| Value::from(s.name.as_str()))
                 .collect(),
-            renderer: Renderer::new(&session.templates),
-            feeds: Feeds::new(&session.feeders),
+            renderer: Renderer::for_segment(&session.templates, segment),
+            feeds: Feeds::for_segment(&session.feeders, segment),
             constants: Arc::new(session.variables.clone()),
             cookies: session.cookies,
             not_rendered: std::sync::OnceLock::new(),

@@ -6,6 +6,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::SystemTime;
 
+use klavier_plan::segment::Segment;
 use klavier_plan::template::{Encode, Piece, Templates, Text};
 use minijinja::{Environment, Error, ErrorKind, Value};
 use rand::{Rng, SeedableRng};
@@ -62,9 +63,18 @@ impl Renderer {
     /// Adds the engine's functions to a copy of the plan's templates. `seq()` counts from
     /// 1 across every user of the renderer (and its clones).
     pub fn new(templates: &Templates) -> Self {
+        Self::for_segment(templates, Segment::WHOLE)
+    }
+
+    /// As [`new`](Self::new), in segment `segment` of a run: `seq()` takes the values
+    /// `v` with `(v - 1) mod N == I`, so segments never repeat one another's.
+    pub fn for_segment(templates: &Templates, segment: Segment) -> Self {
         let mut env = templates.environment().clone();
         let sequence = Arc::new(AtomicU64::new(0));
-        env.add_function("seq", move || sequence.fetch_add(1, Ordering::Relaxed) + 1);
+        let (index, count) = (u64::from(segment.index()), u64::from(segment.count()));
+        env.add_function("seq", move || {
+            index + sequence.fetch_add(1, Ordering::Relaxed) * count + 1
+        });
         env.add_function("uuid", uuid);
         env.add_function("random_int", random_int);
         env.add_function("random_choice", random_choice);

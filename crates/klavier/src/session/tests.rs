@@ -29,6 +29,11 @@ fn feeder(strategy: Strategy, per: Per, on_exhausted: OnExhausted) -> Feeder {
 
 /// A shared state whose templates are `sources`, each as one whole text.
 fn shared_with(sources: &[&str], feeders: &[Feeder]) -> (Shared, Vec<Text>) {
+    shared_in(Segment::WHOLE, sources, feeders)
+}
+
+/// [`shared_with`] in segment `segment` of a run.
+fn shared_in(segment: Segment, sources: &[&str], feeders: &[Feeder]) -> (Shared, Vec<Text>) {
     let mut templates = Templates::new();
     let scope = Scope {
         variables: ["token".to_owned(), "greeting".to_owned()].into(),
@@ -51,8 +56,8 @@ fn shared_with(sources: &[&str], feeders: &[Feeder]) -> (Shared, Vec<Text>) {
     let constants = BTreeMap::from([("greeting".to_owned(), Value::from("hi"))]);
     let shared = Shared {
         scenario_names: Vec::new(),
-        renderer: Renderer::new(&templates),
-        feeds: Feeds::new(feeders),
+        renderer: Renderer::for_segment(&templates, segment),
+        feeds: Feeds::for_segment(feeders, segment),
         constants: Arc::new(constants),
         cookies: true,
         not_rendered: std::sync::OnceLock::new(),
@@ -149,6 +154,57 @@ fn unique_feeder_hands_each_row_once_then_stops_or_recycles() {
     let recycling = [feeder(Strategy::Unique, Per::User, OnExhausted::Recycle)];
     let (shared, _) = shared_with(&[], &recycling);
     assert!((0..10).all(|vu| Session::start(&shared, vu, 1).is_ok()));
+}
+
+/// The users each segment's `unique` feeder gives a row to, by name, in draw order.
+fn unique_users(segment: Segment, on_exhausted: OnExhausted, draws: u32) -> Vec<String> {
+    let feeders = [feeder(Strategy::Unique, Per::User, on_exhausted)];
+    let (shared, texts) = shared_in(segment, &["{{ accounts.user }}"], &feeders);
+    (0..draws)
+        .map_while(|vu| Session::start(&shared, vu, 1).ok())
+        .map(|mut session| render(&mut session, &shared, &texts[0]).expect("renders"))
+        .collect()
+}
+
+#[test]
+fn unique_feeders_split_their_rows_between_segments() {
+    let segment = |i| Segment::new(i, 2).expect("valid");
+    // alice, bob, carol: rows 0 and 2 for segment 0, row 1 for segment 1.
+    assert_eq!(
+        unique_users(segment(0), OnExhausted::Stop, 9),
+        ["alice", "carol"]
+    );
+    assert_eq!(unique_users(segment(1), OnExhausted::Stop, 9), ["bob"]);
+    assert_eq!(
+        unique_users(segment(1), OnExhausted::Recycle, 3),
+        ["bob", "bob", "bob"]
+    );
+    // More segments than rows: a recycling segment without rows of its own takes any.
+    let last = Segment::new(4, 5).expect("valid");
+    assert_eq!(
+        unique_users(last, OnExhausted::Stop, 9),
+        Vec::<String>::new()
+    );
+    assert_eq!(
+        unique_users(last, OnExhausted::Recycle, 2),
+        ["bob", "alice"]
+    );
+}
+
+#[test]
+fn seq_values_of_segments_never_meet() {
+    let mut seen = Vec::new();
+    for i in 0..3 {
+        let segment = Segment::new(i, 3).expect("valid");
+        let (shared, texts) = shared_in(segment, &["{{ seq() }}"], &[]);
+        let mut session = Session::start(&shared, 0, 1).expect("starts");
+        for _ in 0..4 {
+            seen.push(render(&mut session, &shared, &texts[0]).expect("renders"));
+        }
+    }
+    let mut values: Vec<u64> = seen.iter().map(|v| v.parse().expect("a number")).collect();
+    values.sort_unstable();
+    assert_eq!(values, (1..=12).collect::<Vec<_>>());
 }
 
 #[test]

@@ -32,6 +32,12 @@ fn nginx_over_h2c_counts_every_stream_in_its_log() {
     );
     let logged = nginx.access_log_once(n);
     assert!(logged.iter().all(|l| l.status == 200));
+    assert!(
+        logged
+            .iter()
+            .all(|l| l.protocol.as_deref() == Some("HTTP/2.0")),
+        "nginx logged every request as HTTP/2.0"
+    );
     assert_eq!(
         crate::support::process::counts(&logged),
         request_counts(&run.result)
@@ -115,4 +121,33 @@ fn many_users_share_a_few_multiplexed_connections() {
     );
     assert_eq!(uint(row, "connections_opened"), 2, "{row}");
     assert_eq!(request_counts(&run.result), server.counts());
+}
+
+#[test]
+fn nginx_over_tls_negotiates_http2_by_alpn_and_logs_every_stream() {
+    let ws = Workspace::new();
+    let nginx = Nginx::start_h2_tls(ws.dir(), SEED_SITE);
+    let base = nginx.base_url().replace("http://", "https://");
+    let profile = one_request_profile(&base, "insecure = true", "/api/health")
+        .replace("min_scenario_interval_ms = 50", "");
+    let run = run_profile(&ws, &profile, &["--users", "4", "--duration", "1s"]);
+    let n = uint(request(&run.result, "GET /api/health"), "count");
+    assert!(n > 10, "{}", run.stdout);
+    assert_eq!(uint(&run.result["totals"], "failures"), 0, "{}", run.stdout);
+    assert_eq!(
+        protocols(&run, "GET /api/health"),
+        BTreeMap::from([("h2".to_owned(), n)]),
+        "ALPN chose h2 (http = \"auto\")"
+    );
+    let logged = nginx.access_log_once(n);
+    assert_eq!(
+        crate::support::process::counts(&logged),
+        request_counts(&run.result)
+    );
+    assert!(
+        logged
+            .iter()
+            .all(|l| l.protocol.as_deref() == Some("HTTP/2.0")),
+        "nginx logged every request as HTTP/2.0"
+    );
 }

@@ -95,73 +95,103 @@ impl GeneratorSummary {
 }
 
 fn warnings(total: &Snapshot, info: &RunInfo) -> Vec<Warning> {
-    let mut warnings = Vec::new();
-    let mut warn = |kind: &str, message: String| {
-        warnings.push(Warning {
-            kind: kind.to_owned(),
-            message,
-        })
-    };
     let arrivals = total.arrivals();
-    if arrivals.dropped() > 0 {
-        warn(
-            "dropped_arrivals",
-            format!(
-                "{} of arrivals were dropped: raise max_users; the percentiles cover only the rest",
-                percent(arrivals.dropped(), arrivals.due())
-            ),
-        );
-    }
     let pacing = total.pacing();
-    let missed = pacing.missed() as f64 / pacing.planned().max(1) as f64;
-    if missed > MISSED_LIMIT {
-        warn(
-            "held_back",
-            format!(
-                "the server held users back: {} of the planned requests were never sent \
-                 (the open model measures this)",
-                percent(pacing.missed(), pacing.planned())
-            ),
-        );
+    Distortions {
+        dropped: arrivals.dropped(),
+        due: arrivals.due(),
+        missed: pacing.missed(),
+        planned: pacing.planned(),
+        overflow: total.overflow(),
+        out_of_files: total
+            .request_rows()
+            .iter()
+            .map(|row| row.detail().reasons()[Reason::OpenFileLimit as usize])
+            .sum(),
+        panics: info.panics.len() as u64,
+        first_panic: info.panics.first().cloned(),
     }
-    if total.overflow() > 0 {
-        warn(
-            "overflow",
-            format!(
-                "{} latencies exceeded the histograms' range of {} s and were recorded as {} s",
-                total.overflow(),
-                HIGHEST_US / 1_000_000,
-                HIGHEST_US / 1_000_000
-            ),
-        );
+    .warnings()
+}
+
+/// The figures every warning is made of: counts that add up across results, so a merge
+/// words its warnings from the merged figures as a single run would.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Distortions {
+    pub dropped: u64,
+    pub due: u64,
+    pub missed: u64,
+    pub planned: u64,
+    pub overflow: u64,
+    pub out_of_files: u64,
+    pub panics: u64,
+    pub first_panic: Option<String>,
+}
+
+impl Distortions {
+    pub(crate) fn warnings(&self) -> Vec<Warning> {
+        let mut warnings = Vec::new();
+        let mut warn = |kind: &str, message: String| {
+            warnings.push(Warning {
+                kind: kind.to_owned(),
+                message,
+            })
+        };
+        if self.dropped > 0 {
+            warn(
+                "dropped_arrivals",
+                format!(
+                    "{} of arrivals were dropped: raise max_users; the percentiles cover only the rest",
+                    percent(self.dropped, self.due)
+                ),
+            );
+        }
+        let missed = self.missed as f64 / self.planned.max(1) as f64;
+        if missed > MISSED_LIMIT {
+            warn(
+                "held_back",
+                format!(
+                    "the server held users back: {} of the planned requests were never sent \
+                     (the open model measures this)",
+                    percent(self.missed, self.planned)
+                ),
+            );
+        }
+        if self.overflow > 0 {
+            warn(
+                "overflow",
+                format!(
+                    "{} latencies exceeded the histograms' range of {} s and were recorded as {} s",
+                    self.overflow,
+                    HIGHEST_US / 1_000_000,
+                    HIGHEST_US / 1_000_000
+                ),
+            );
+        }
+        if self.out_of_files > 0 {
+            warn(
+                "open_file_limit",
+                format!(
+                    "{} requests failed because Klavier ran out of file descriptors: \
+                     the open-file limit (each user needs one per origin) was reached; raise the \
+                     hard limit (ulimit -Hn, or LimitNOFILE for a service) or run fewer users \
+                     per machine",
+                    self.out_of_files
+                ),
+            );
+        }
+        if let Some(first) = &self.first_panic {
+            warn(
+                "panics",
+                format!(
+                    "{} user task(s) panicked (a bug in Klavier; first: {first:?}): their requests \
+                     in flight are not counted and the results are incomplete",
+                    self.panics
+                ),
+            );
+        }
+        warnings
     }
-    let out_of_files: u64 = total
-        .request_rows()
-        .iter()
-        .map(|row| row.detail().reasons()[Reason::OpenFileLimit as usize])
-        .sum();
-    if out_of_files > 0 {
-        warn(
-            "open_file_limit",
-            format!(
-                "{out_of_files} requests failed because Klavier ran out of file descriptors: \
-                 the open-file limit (each user needs one per origin) was reached; raise the \
-                 hard limit (ulimit -Hn, or LimitNOFILE for a service) or run fewer users \
-                 per machine"
-            ),
-        );
-    }
-    if let Some(first) = info.panics.first() {
-        warn(
-            "panics",
-            format!(
-                "{} user task(s) panicked (a bug in Klavier; first: {first:?}): their requests \
-                 in flight are not counted and the results are incomplete",
-                info.panics.len()
-            ),
-        );
-    }
-    warnings
 }
 
 fn percent(part: u64, whole: u64) -> String {

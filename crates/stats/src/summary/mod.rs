@@ -7,6 +7,7 @@
 mod figures;
 mod generator;
 mod latency;
+mod merge;
 mod rows;
 
 use std::collections::BTreeMap;
@@ -14,6 +15,7 @@ use std::time::{Duration, SystemTime};
 
 use serde::{Deserialize, Serialize};
 
+use crate::histogram::encode_histogram;
 use crate::request::RequestStats;
 use crate::scenario::ScenarioStats;
 use crate::snapshot::Snapshot;
@@ -24,6 +26,7 @@ pub use figures::{
 };
 pub use generator::{GeneratorSummary, Warning, MISSED_LIMIT};
 pub use latency::LatencyStats;
+pub use merge::{MergeError, MergeInfo};
 pub use rows::{RequestSummary, ScenarioSummary};
 
 /// The value of the `schema` field of every result file this version writes.
@@ -107,6 +110,11 @@ pub struct TimePoint {
     /// Arrivals waiting for a free user at the end of the interval (open model).
     #[serde(default)]
     pub waiting: u32,
+    /// The interval's response times (HDR V2 + DEFLATE, base64), so merged results
+    /// compute `p50_us` and `p99_us` exactly. Absent when nothing completed, and in
+    /// older files.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub histogram: Option<String>,
 }
 
 impl TimePoint {
@@ -124,6 +132,7 @@ impl TimePoint {
             arrivals: delta.arrivals().started(),
             dropped: delta.arrivals().dropped(),
             waiting,
+            histogram: (!latency.is_empty()).then(|| encode_histogram(&latency)),
         }
     }
 }
@@ -175,6 +184,30 @@ pub struct Summary {
     /// The warm-up, kept out of every other figure, when there was one.
     #[serde(default)]
     pub warmup: Option<WarmupSummary>,
+    /// Which segment of a run split over several processes this result is (`--segment`);
+    /// absent for a whole run.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub segment: Option<SegmentInfo>,
+    /// A digest of the compiled plan and the seed: results merge only with the same one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub plan_digest: Option<String>,
+    /// For a result merged from segments: which were merged, and which were missing
+    /// or duplicated.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub merge: Option<MergeInfo>,
+    /// With a common start (`--start-at`): how late the run started after it, in seconds
+    /// (merged: the latest segment's).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub start_lag_seconds: Option<f64>,
+}
+
+/// Segment `index` of `count` of a run (`--segment I/N`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SegmentInfo {
+    /// Which segment, from 0.
+    pub index: u32,
+    /// How many segments the run has.
+    pub count: u32,
 }
 
 impl Summary {
@@ -248,6 +281,10 @@ impl Summary {
             failures: FailureSummary::build(total),
             pacing: PacingSummary::build(total),
             warmup: None,
+            segment: None,
+            plan_digest: None,
+            merge: None,
+            start_lag_seconds: None,
         }
     }
 

@@ -6,6 +6,7 @@
 
 mod accounting;
 mod pacing;
+mod segments;
 mod shapes;
 
 use std::cell::{Cell, RefCell};

@@ -49,6 +49,25 @@ impl Nginx {
         Self::start_listening(dir, site, " http2")
     }
 
+    /// nginx speaking TLS with HTTP/2 offered by ALPN (`listen … ssl http2`), with a
+    /// fresh self-signed certificate for 127.0.0.1: clients need `insecure = true`.
+    pub fn start_h2_tls(dir: &Path, site: Site<'_>) -> Self {
+        let certified = rcgen::generate_simple_self_signed(vec!["127.0.0.1".to_owned()])
+            .expect("rcgen makes a certificate");
+        std::fs::write(dir.join("cert.pem"), certified.cert.pem()).expect("writable");
+        std::fs::write(dir.join("key.pem"), certified.key_pair.serialize_pem()).expect("writable");
+        let d = dir.display();
+        let server = format!(
+            "ssl_certificate {d}/cert.pem;\n        ssl_certificate_key {d}/key.pem;\n{}",
+            site.server
+        );
+        let site = Site {
+            server: &server,
+            ..site
+        };
+        Self::start_listening(dir, site, " ssl http2")
+    }
+
     fn start_listening(dir: &Path, site: Site<'_>, listen_options: &str) -> Self {
         let binary = process::find_program("nginx", &["/usr/sbin", "/usr/local/nginx/sbin"])
             .unwrap_or_else(|| process::missing("nginx", "apt-get install nginx-light"));

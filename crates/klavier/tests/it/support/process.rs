@@ -167,6 +167,8 @@ pub struct Logged {
     pub method: String,
     /// The request target as sent: path and query.
     pub target: String,
+    /// The protocol of the request line (`HTTP/1.1`, `HTTP/2.0`), where it has one.
+    pub protocol: Option<String>,
     pub status: u16,
     /// Body bytes as the server counts them (`None` for `-`).
     pub body_bytes: Option<u64>,
@@ -187,16 +189,18 @@ impl Logged {
 pub fn parse_log(log: &str) -> Vec<Logged> {
     static LINE: OnceLock<Regex> = OnceLock::new();
     let line = LINE.get_or_init(|| {
-        Regex::new(r#""(\S+) (\S+)[^"]*" (\d{3}) (\d+|-)(?: (\d+))?"#).expect("a valid regex")
+        Regex::new(r#""(\S+) (\S+)(?: (\S+))?[^"]*" (\d{3}) (\d+|-)(?: (\d+))?"#)
+            .expect("a valid regex")
     });
     log.lines()
         .filter_map(|text| line.captures(text))
         .map(|c| Logged {
             method: c[1].to_owned(),
             target: c[2].to_owned(),
-            status: c[3].parse().expect("three digits"),
-            body_bytes: c[4].parse().ok(),
-            wire_bytes: c.get(5).and_then(|m| m.as_str().parse().ok()),
+            protocol: c.get(3).map(|m| m.as_str().to_owned()),
+            status: c[4].parse().expect("three digits"),
+            body_bytes: c[5].parse().ok(),
+            wire_bytes: c.get(6).and_then(|m| m.as_str().parse().ok()),
         })
         .collect()
 }

@@ -18,7 +18,7 @@ const INSTALL: &str =
                        (then point KLAVIER_TEST_VENV at it if it is elsewhere)";
 
 /// The virtualenv holding httpbin and gunicorn.
-fn venv() -> PathBuf {
+pub fn venv() -> PathBuf {
     std::env::var_os(VENV_VAR)
         .map(PathBuf::from)
         .unwrap_or_else(|| repo_root().join(".venv"))
