@@ -22,6 +22,7 @@ import tempfile
 import time
 from pathlib import Path
 
+import compressed
 import dispatch
 
 BENCH = Path(__file__).resolve().parent
@@ -120,8 +121,11 @@ def start_nginx(port, workdir, h2c=False):
     name = "nginx-h2c" if h2c else "nginx"
     conf = workdir / f"{name}.conf"
     conf.write_text(NGINX_CONF.format(dir=workdir, port=port, listen=" http2" if h2c else ""))
-    nginx = shutil.which("nginx") or "/usr/sbin/nginx"
-    return Server(name, [nginx, "-c", str(conf), "-p", str(workdir)], port, False)
+    return Server(name, [nginx_binary(), "-c", str(conf), "-p", str(workdir)], port, False)
+
+
+def nginx_binary():
+    return shutil.which("nginx") or "/usr/sbin/nginx"
 
 
 class TargetProbe:
@@ -537,6 +541,13 @@ def write_report(args, res, started, elapsed):
                "`connections = 8`).", ""]
         for layout, results in res["h2"].items():
             md += [f"### {layout}", ""] + h2_table(results) + [""]
+    if "gzip" in res:
+        md += [f"## 1d. A compressed body checked: 64 connections, {args.duration} s, nginx `gzip on`, "
+               "an 8 KiB JSON document", "",
+               "Each request's body is decompressed and searched for a string near its end: Klavier "
+               "with `expect = { body_contains = … }`, Locust (`FastHttpUser`, `in response.text`); "
+               "Klavier without the check shows what decoding costs (nothing: it decodes only for a check).", ""]
+        md += compressed.table(sys.modules[__name__], res["gzip"]) + [""]
     if "scale" in res:
         md += [f"## 2. Scale: {args.users:,} users, {args.duration} s, `GET /delay/1000` on the built-in target", "",
                "The server-side rate is users ÷ the mean time between two requests on one connection, "
@@ -580,7 +591,7 @@ def write_report(args, res, started, elapsed):
 
 def iter_runs(res):
     for key, val in res.items():
-        if key in ("throughput", "chunked"):
+        if key in ("throughput", "chunked", "h2"):
             for by_tool in val.values():
                 yield from by_tool.values()
         elif key == "long":
@@ -603,7 +614,8 @@ def main():
     p.add_argument("--long-duration", type=int, default=60)
     p.add_argument("--dispatch-duration", type=int, default=10)
     p.add_argument("--users", type=int, default=10_000)
-    p.add_argument("--only", action="append", choices=["throughput", "chunked", "h2", "scale", "accuracy", "long", "dispatch"])
+    p.add_argument("--only", action="append", choices=["throughput", "chunked", "h2", "gzip", "scale", "accuracy", "long", "dispatch"])
+    p.add_argument("--locust", help="Locust's command, for the gzip comparison (bench/run.sh installs it)")
     p.add_argument("--servers", default="target,nginx")
     p.add_argument("--tools", default=",".join(TOOLS))
     p.add_argument("--out", type=Path, default=BENCH / "RESULTS.md")
@@ -617,7 +629,7 @@ def main():
         "delay/1": BENCH / "profiles" / "delay1.toml",
         "api/chunked?chunks=8&size=1024": BENCH / "profiles" / "chunked.toml",
     }
-    only = args.only or ["throughput", "chunked", "h2", "scale", "accuracy", "long", "dispatch"]
+    only = args.only or ["throughput", "chunked", "h2", "gzip", "scale", "accuracy", "long", "dispatch"]
     started = datetime.datetime.now(datetime.timezone.utc)
     t0 = time.monotonic()
     res = {}
@@ -639,6 +651,8 @@ def main():
                 h2c_nginx = start_nginx(18082, args.workdir, h2c=True)
                 servers.append(h2c_nginx)
                 res["h2"] = h2(args, [target, h2c_nginx])
+            if "gzip" in only:
+                res["gzip"] = compressed.measure_all(sys.modules[__name__], args)
             if "scale" in only:
                 res["scale"] = scale(args, target)
             if "accuracy" in only:

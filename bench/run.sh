@@ -40,6 +40,20 @@ if ! command -v oha >/dev/null 2>&1; then
   fi
 fi
 
+# Locust, the lab peer of the compressed-body comparison, in a virtualenv of its own at
+# the version bench/requirements.txt pins (from the Python package registry).
+venv=bench/.venv
+if ! cmp -s bench/requirements.txt "$venv/requirements.txt" || ! "$venv/bin/locust" --version >/dev/null 2>&1; then
+  rm -rf "$venv"
+  if python3 -m venv "$venv" &&
+     "$venv/bin/pip" install --quiet --disable-pip-version-check -r bench/requirements.txt; then
+    cp bench/requirements.txt "$venv/requirements.txt"
+  else
+    notes+=(--note "Locust could not be installed: the compressed-body comparison shows Klavier only")
+  fi
+fi
+if [ -x "$venv/bin/locust" ]; then notes+=(--locust "$venv/bin/locust"); fi
+
 cargo build --release --quiet -p klavier
 target_dir="$(cargo metadata --format-version 1 --no-deps \
   | python3 -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])')"
