@@ -30,6 +30,7 @@ mod run;
 mod secrets;
 mod segments;
 mod signals;
+mod source_addresses;
 mod support;
 mod thresholds;
 mod tls;
