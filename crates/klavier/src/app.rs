@@ -191,7 +191,7 @@ fn execute(plan: Plan, output: &OutputArgs, scale: &scale::Options) -> anyhow::R
     let plan = Arc::new(plan);
     scale.announce(output.quiet);
     let metrics = scale.serve_metrics(&plan)?;
-    let mut live = LiveView::new(live_mode(output), &plan.name, &plan.request_names);
+    let mut live = LiveView::new(live_mode(output), &plan, scale.segment);
     let mut watch = Watch::new(&plan, layout(&plan));
     let result = engine::run(
         plan.clone(),

@@ -8,6 +8,9 @@ pub mod tui;
 use std::io::{IsTerminal, Write};
 use std::time::Duration;
 
+use klavier_plan::segment::Segment;
+use klavier_plan::Plan;
+
 use crate::engine::Progress;
 
 /// Which live display a run gets.
@@ -60,10 +63,10 @@ pub struct LiveView {
 }
 
 impl LiveView {
-    /// A view in `mode`; if the dashboard cannot take the terminal, lines instead.
-    pub fn new(mode: Mode, profile: &str, request_names: &[String]) -> Self {
+    /// A view in `mode` of `plan` (this process's `segment` of it); if the dashboard cannot take the terminal, lines instead.
+    pub fn new(mode: Mode, plan: &Plan, segment: Segment) -> Self {
         let dashboard = match mode {
-            Mode::Dashboard => match tui::Tui::open(profile, request_names) {
+            Mode::Dashboard => match tui::Tui::open(plan, segment) {
                 Ok(tui) => Some(tui),
                 Err(e) => {
                     eprintln!("klavier: no live dashboard ({e}); progress lines instead");

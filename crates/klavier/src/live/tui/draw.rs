@@ -16,7 +16,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Cell, Gauge, Paragraph, Row, Sparkline, Table};
 use ratatui::Frame;
 
-use super::model::{Dashboard, RequestRow};
+use super::model::{Dashboard, RequestRow, Target};
 use crate::live::short_duration;
 
 /// Draws the whole dashboard into `frame`.
@@ -25,7 +25,7 @@ pub fn draw(frame: &mut Frame, view: &Dashboard) {
     let table_height = u16::try_from(view.requests.len() + 3).unwrap_or(u16::MAX);
     let [progress, figures, charts, table, footer] = Layout::vertical([
         Constraint::Length(3),
-        Constraint::Length(6),
+        Constraint::Length(7),
         Constraint::Min(5),
         Constraint::Max(table_height),
         Constraint::Length(1),
@@ -63,20 +63,7 @@ fn draw_figures(frame: &mut Frame, area: Rect, view: &Dashboard) {
         Constraint::Ratio(1, 3),
     ])
     .areas(area);
-    let mut lines = vec![
-        figure("users", view.users.to_string()),
-        figure("rate", format!("{} req/s", view.rate)),
-        figure("total", view.total_requests.to_string()),
-    ];
-    if let Some(a) = view.arrivals {
-        lines.push(figure(
-            "arrivals",
-            format!(
-                "{}/s · waiting {} · dropped {}",
-                a.started, a.waiting, a.dropped
-            ),
-        ));
-    }
+    let lines = load_lines(view);
     frame.render_widget(Paragraph::new(lines).block(block("Load")), load);
     let lines = vec![
         figure("p50", short_duration(view.p50)),
@@ -90,6 +77,28 @@ fn draw_figures(frame: &mut Frame, area: Rect, view: &Dashboard) {
         Paragraph::new(failure_lines(view)).block(block("Failures")),
         failures,
     );
+}
+
+fn load_lines(view: &Dashboard) -> Vec<Line<'static>> {
+    let users = match view.target {
+        Some(Target::Users(target)) => format!("{} of {target}", view.users),
+        _ => view.users.to_string(),
+    };
+    let mut lines = vec![
+        figure("users", users),
+        figure("rate", format!("{} req/s", view.rate)),
+        figure("total", view.total_requests.to_string()),
+    ];
+    if let Some(a) = view.arrivals {
+        let target = match view.target {
+            Some(Target::Rate(rate)) => format!(" of {rate:.0}/s"),
+            _ => String::new(),
+        };
+        lines.push(figure("arrivals", format!("{}/s{target}", a.started)));
+        let dropped = format!("{} · waiting {}", a.dropped, a.waiting);
+        lines.push(alarm("dropped", dropped, a.dropped));
+    }
+    lines
 }
 
 fn failure_lines(view: &Dashboard) -> Vec<Line<'static>> {

@@ -4,6 +4,8 @@
 use std::collections::VecDeque;
 use std::time::Duration;
 
+use klavier_plan::segment::Segment;
+use klavier_plan::Load;
 use klavier_stats::FailureKind;
 
 use crate::engine::Progress;
@@ -24,6 +26,8 @@ pub struct Dashboard {
     pub stopping: bool,
     /// Active users at the end of the last second.
     pub users: u32,
+    /// What the load model asks for at this second, to set beside what was achieved.
+    pub target: Option<Target>,
     /// Open model: arrivals started in the last second, waiting, dropped so far.
     pub arrivals: Option<Arrivals>,
     /// Requests completed in the last second.
@@ -42,6 +46,27 @@ pub struct Dashboard {
     pub p99_history: VecDeque<u64>,
     /// One row per request of the profile, in its order.
     pub requests: Vec<RequestRow>,
+}
+
+/// What the load model asks for at a moment of the run.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Target {
+    /// Active users (closed model).
+    Users(u32),
+    /// Scenario starts per second (open model).
+    Rate(f64),
+}
+
+impl Target {
+    /// This process's part of what `load` asks for `elapsed` into the run.
+    pub fn of(load: &Load, segment: Segment, elapsed: Duration) -> Self {
+        match load {
+            Load::Closed { .. } => Target::Users(segment.users(load.users_at(elapsed))),
+            Load::Open { rate, .. } => {
+                Target::Rate(rate.level_at(elapsed) / f64::from(segment.count()))
+            }
+        }
+    }
 }
 
 /// The open model's arrival figures.
@@ -103,9 +128,11 @@ impl Dashboard {
         }
     }
 
-    /// Takes in one second of progress; `asked_to_stop` says a stop was requested.
-    pub fn update(&mut self, p: &Progress, asked_to_stop: bool) {
+    /// Takes in one second of progress; `asked_to_stop` says a stop was requested,
+    /// `target` what the load model asked for in that second.
+    pub fn update(&mut self, p: &Progress, asked_to_stop: bool, target: Option<Target>) {
         let point = &p.point;
+        self.target = target;
         self.second = point.second;
         self.planned = p.planned;
         self.stopping = asked_to_stop || point.second > p.planned.as_secs();

@@ -8,7 +8,7 @@ use ratatui::backend::TestBackend;
 use ratatui::Terminal;
 
 use super::draw::draw;
-use super::model::Dashboard;
+use super::model::{Dashboard, Target};
 use crate::engine::Progress;
 
 fn sample(outcome: Outcome, millis: u64) -> Sample {
@@ -68,7 +68,11 @@ fn progress(total: &klavier_stats::Snapshot, second: u64) -> Progress<'_> {
 fn dashboard(second: u64, asked_to_stop: bool) -> Dashboard {
     let total = recorded().take_snapshot();
     let mut view = Dashboard::new("shop", &["home".to_owned(), "login".to_owned()]);
-    view.update(&progress(&total, second), asked_to_stop);
+    view.update(
+        &progress(&total, second),
+        asked_to_stop,
+        Some(Target::Users(20)),
+    );
     view
 }
 
@@ -122,12 +126,12 @@ fn the_rate_of_a_request_is_its_growth_over_the_second() {
     let mut recorder = recorded();
     let first = recorder.peek().clone();
     let mut view = Dashboard::new("shop", &["home".to_owned(), "login".to_owned()]);
-    view.update(&progress(&first, 1), false);
+    view.update(&progress(&first, 1), false, None);
     for _ in 0..7 {
         recorder.record(0, &sample(Outcome::Status(200), 10));
     }
     let second = recorder.take_snapshot();
-    view.update(&progress(&second, 2), false);
+    view.update(&progress(&second, 2), false, None);
     assert_eq!(view.requests[0].rate, 7);
     assert_eq!(view.requests[1].rate, 0);
     assert_eq!(view.throughput.len(), 2);
@@ -141,7 +145,7 @@ fn the_screen_shows_headings_and_figures() {
         line_with(&lines, "3s / 10s").contains('█'),
         "the bar is drawn"
     );
-    assert!(line_with(&lines, "users").contains("20"));
+    assert!(line_with(&lines, "users").contains("20 of 20"));
     assert!(line_with(&lines, "rate").contains("104 req/s"));
     assert!(line_with(&lines, "p50").contains("10.0ms"));
     assert!(line_with(&lines, "p99").contains("12.3ms"));
@@ -198,4 +202,41 @@ fn a_small_terminal_is_drawn_without_a_panic() {
         let lines = screen(&dashboard(3, false), width, height);
         assert_eq!(lines.len(), usize::from(height));
     }
+}
+
+#[test]
+fn the_open_model_shows_arrivals_against_the_target_rate() {
+    let mut recorder = recorded();
+    for _ in 0..3 {
+        recorder.record_dropped();
+    }
+    let total = recorder.take_snapshot();
+    let mut p = progress(&total, 2);
+    p.open_model = true;
+    p.point.arrivals = 48;
+    p.point.waiting = 2;
+    let mut view = Dashboard::new("shop", &["home".to_owned(), "login".to_owned()]);
+    view.update(&p, false, Some(Target::Rate(50.0)));
+    let lines = screen(&view, 100, 30);
+    assert!(line_with(&lines, "arrivals").contains("48/s of 50/s"));
+    assert!(line_with(&lines, "dropped").contains("3 · waiting 2"));
+    assert!(
+        !line_with(&lines, "users").contains(" of "),
+        "no user target in the open model"
+    );
+}
+
+#[test]
+fn the_target_follows_the_load_model_and_the_segment() {
+    use klavier_plan::load::Ramp;
+    use klavier_plan::segment::Segment;
+    use klavier_plan::Load;
+    let whole = Segment::new(0, 1).expect("a segment");
+    let half = Segment::new(1, 2).expect("a segment");
+    let closed = Load::Closed {
+        users: Ramp::constant(9.0),
+    };
+    let at = Duration::from_millis(2_500);
+    assert_eq!(Target::of(&closed, whole, at), Target::Users(9));
+    assert_eq!(Target::of(&closed, half, at), Target::Users(4));
 }
