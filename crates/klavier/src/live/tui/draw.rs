@@ -112,8 +112,8 @@ fn failure_lines(view: &Dashboard) -> Vec<Line<'static>> {
         alarm("failed", format!("{} ({share:.1}%)", f.total), f.total),
         alarm("checks", f.checks.to_string(), f.checks),
     ];
-    if f.status > 0 {
-        lines.push(alarm("status", f.status.to_string(), f.status));
+    for (code, n) in &f.status {
+        lines.push(alarm(&format!("HTTP {code}"), n.to_string(), *n));
     }
     for (kind, n) in &f.transport {
         lines.push(alarm(kind, n.to_string(), *n));

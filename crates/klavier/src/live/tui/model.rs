@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use klavier_plan::segment::Segment;
 use klavier_plan::Load;
-use klavier_stats::FailureKind;
+use klavier_stats::{is_success_status, FailureKind};
 
 use crate::engine::Progress;
 
@@ -85,8 +85,9 @@ pub struct Arrivals {
 pub struct Failures {
     /// Transport and status failures, dropped arrivals included (the summary's count).
     pub total: u64,
-    /// Responses with a failing status.
-    pub status: u64,
+    /// Failing status codes (outside 200–399, less those `expect.status` accepts) and
+    /// how many responses had each, by ascending code.
+    pub status: Vec<(u16, u64)>,
     /// Responses that failed a check (counted apart from `total`, as in the summary).
     pub checks: u64,
     /// Transport failures by kind (`timeout`, `connect_refused`, …), those seen only.
@@ -182,16 +183,22 @@ impl Dashboard {
 
 fn failures(p: &Progress) -> Failures {
     let mut by_kind = [0u64; FailureKind::COUNT];
-    let mut status = 0;
+    let mut status = std::collections::BTreeMap::<u16, u64>::new();
     for row in p.total.request_rows() {
         for (sum, n) in by_kind.iter_mut().zip(row.errors()) {
             *sum += n;
         }
-        status += row.status_failures();
+        let accepted = row.checks().accepted_statuses();
+        for (code, n) in row.status_codes().iter() {
+            let failed = n.saturating_sub(accepted.get(code));
+            if !is_success_status(code) && failed > 0 {
+                *status.entry(code).or_default() += failed;
+            }
+        }
     }
     Failures {
         total: p.total_failures,
-        status,
+        status: status.into_iter().collect(),
         checks: p.total_check_failures,
         transport: FailureKind::ALL
             .iter()

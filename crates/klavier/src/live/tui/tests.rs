@@ -100,7 +100,7 @@ fn the_model_folds_progress_into_figures() {
     assert!(!view.stopping);
     assert_eq!(view.failures.total, 6);
     assert_eq!(view.failures.checks, 3);
-    assert_eq!(view.failures.status, 2);
+    assert_eq!(view.failures.status, vec![(503, 2)]);
     assert_eq!(view.failures.transport, vec![("timeout", 4)]);
     let home = &view.requests[0];
     assert_eq!((home.count, home.failures, home.failed_checks), (100, 2, 3));
@@ -152,6 +152,7 @@ fn the_screen_shows_headings_and_figures() {
     assert!(line_with(&lines, "failed").contains("6 (5.8%)"));
     assert!(line_with(&lines, "checks ").contains('3'));
     assert!(line_with(&lines, "timeout").contains('4'));
+    assert!(line_with(&lines, "HTTP 503").contains('2'));
     line_with(&lines, "Throughput · max 104/s");
     line_with(&lines, "p99 · max 12.3ms");
     let header = line_with(&lines, "request");
@@ -239,4 +240,17 @@ fn the_target_follows_the_load_model_and_the_segment() {
     let at = Duration::from_millis(2_500);
     assert_eq!(Target::of(&closed, whole, at), Target::Users(9));
     assert_eq!(Target::of(&closed, half, at), Target::Users(4));
+}
+
+#[test]
+fn a_status_that_expect_accepts_is_not_a_failure_on_screen() {
+    let mut recorder = recorded();
+    // Two 404s, one of them listed in `expect.status` (the engine records both ways).
+    recorder.record_judged(1, &sample(Outcome::Status(404), 2), true);
+    recorder.record_judged(1, &sample(Outcome::Status(404), 2), false);
+    recorder.record_accepted(1, 404);
+    let total = recorder.take_snapshot();
+    let mut view = Dashboard::new("shop", &["home".to_owned(), "login".to_owned()]);
+    view.update(&progress(&total, 1), false, None);
+    assert_eq!(view.failures.status, vec![(404, 1), (503, 2)]);
 }
