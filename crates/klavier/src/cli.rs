@@ -133,6 +133,22 @@ pub struct TargetArgs {
     /// server pausing for garbage collection), to see what each load model reports.
     #[arg(long, value_name = "STALL/PERIOD")]
     pub stall: Option<klavier_testbed::Stall>,
+    /// Serve at most N requests at a time, each held for --service (a server of known
+    /// capacity, N / service per second, for `klavier search`); the rest queue in order.
+    #[arg(long, value_name = "N", requires = "service",
+          value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    pub workers: Option<u32>,
+    /// How long each of the --workers holds a request, e.g. 5ms.
+    #[arg(long, value_name = "DURATION", requires = "workers", value_parser = parse_positive_duration)]
+    pub service: Option<Duration>,
+}
+
+impl TargetArgs {
+    /// The capacity limit asked for, if any.
+    pub fn capacity(&self) -> Option<klavier_testbed::Capacity> {
+        let (workers, service) = (self.workers?, self.service?);
+        Some(klavier_testbed::Capacity { workers, service })
+    }
 }
 
 /// Values that replace the profile's.
