@@ -37,6 +37,7 @@ pub fn main(cli: Cli) -> anyhow::Result<()> {
         Command::Compare(args) => compare(args),
         Command::Merge(args) => scale::merge(&args),
         Command::K8s(args) => scale::k8s(&args),
+        Command::Search(args) => crate::search::run(args),
     }
 }
 
@@ -306,7 +307,7 @@ fn warn_if_insecure(plan: &Plan) {
     }
 }
 
-fn layout(plan: &Plan) -> Layout {
+pub(crate) fn layout(plan: &Plan) -> Layout {
     Layout {
         requests: plan.request_names.clone(),
         scenarios: plan
@@ -317,7 +318,7 @@ fn layout(plan: &Plan) -> Layout {
     }
 }
 
-fn default_threads() -> usize {
+pub(crate) fn default_threads() -> usize {
     std::thread::available_parallelism().map_or(1, |n| n.get())
 }
 

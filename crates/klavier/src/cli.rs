@@ -41,6 +41,10 @@ pub enum Command {
     /// Print a Kubernetes manifest (a ConfigMap and an Indexed Job) that runs a profile
     /// as N segments.
     K8s(crate::scale::K8sArgs),
+    /// Find the highest open-model arrival rate that still meets the SLOs: steps of
+    /// rate, growing then bisecting, each judged on its own (exit 3 if even the first
+    /// step fails).
+    Search(crate::search::SearchArgs),
 }
 
 /// `klavier compare`.
