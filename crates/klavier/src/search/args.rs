@@ -12,7 +12,7 @@ pub struct SearchArgs {
     pub profile: PathBuf,
     /// A service-level objective every step must meet, repeatable, in the threshold
     /// language: "p99 < 250ms", "error_rate < 1%", "request NAME: p95 < 100ms".
-    #[arg(long = "slo", value_name = "EXPRESSION", required = true)]
+    #[arg(long = "slo", value_name = "EXPRESSION", required = true, value_parser = parse_slo)]
     pub slos: Vec<String>,
     /// The first step's arrival rate, e.g. 50/s.
     #[arg(long, value_name = "RATE", default_value = "50/s", value_parser = parse_rate)]
@@ -52,6 +52,21 @@ pub struct SearchArgs {
     /// No line per step on stderr while searching; only the final table.
     #[arg(long, short)]
     pub quiet: bool,
+}
+
+/// An SLO whose expression reads (the row it names is checked against the profile
+/// later, with the profile's own diagnostics).
+fn parse_slo(text: &str) -> Result<String, String> {
+    let trimmed = text.trim_start();
+    let scoped = trimmed.starts_with("request ") || trimmed.starts_with("scenario ");
+    let expression = match text.rsplit_once(':') {
+        Some((_, expression)) if scoped => expression,
+        _ => text,
+    };
+    klavier_stats::threshold::Expression::parse(expression).map_err(|e| {
+        format!("{e} (write METRIC OP VALUE, e.g. \"p99 < 250ms\" or \"error_rate < 1%\")")
+    })?;
+    Ok(text.to_owned())
 }
 
 /// `50/s`, `50` or `2.5/s`: arrivals per second, above zero.
@@ -107,5 +122,9 @@ mod tests {
         assert_eq!(parse_tolerance("0.1"), Ok(0.1));
         assert!(parse_tolerance("0%").is_err());
         assert!(parse_tolerance("100%").is_err());
+        assert!(parse_slo("p99 < 250ms").is_ok());
+        assert!(parse_slo("request login: p95 < 1s").is_ok());
+        let bad = parse_slo("p99 << 50ms").expect_err("not an expression");
+        assert!(bad.contains("p99"), "{bad}");
     }
 }

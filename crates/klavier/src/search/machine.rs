@@ -4,8 +4,9 @@
 //! Geometric growth from `from` (×`growth`, capped at `max`) until a step fails, then
 //! bisection between the highest passing rate and the lowest failing one until they are
 //! within `tolerance` of each other. An inconclusive step (the generator, not the
-//! server, fell short) is tried once more; inconclusive twice, it is taken as a ceiling
-//! the search cannot see past, and the bracket says so.
+//! server, fell short) is tried again, up to `retries` times (a shared machine's hiccup
+//! passes); inconclusive every time, it is taken as a ceiling the search cannot see
+//! past, and the bracket says so.
 
 use serde::Serialize;
 
@@ -32,6 +33,8 @@ pub struct Config {
     pub tolerance: f64,
     /// Factor of the geometric growth.
     pub growth: f64,
+    /// How many times an inconclusive step is tried again before it counts as a ceiling.
+    pub retries: usize,
     /// At most this many steps, whatever happens.
     pub max_steps: usize,
 }
@@ -90,8 +93,8 @@ pub struct Search {
     low: Option<f64>,
     /// The lowest rate that failed or was inconclusive twice, and whether it was the latter.
     high: Option<(f64, bool)>,
-    /// A rate that was inconclusive once, to try again.
-    retry: Option<f64>,
+    /// A rate that was inconclusive, to try again, and how many times it was.
+    retry: Option<(f64, usize)>,
     steps: usize,
     /// The first step failed or could not be measured.
     first: Option<Verdict>,
@@ -115,7 +118,7 @@ impl Search {
         if let Some(done) = self.finished() {
             return Next::Done(done);
         }
-        if let Some(rate) = self.retry {
+        if let Some((rate, _)) = self.retry {
             return Next::Step(rate);
         }
         let c = &self.config;
@@ -155,10 +158,13 @@ impl Search {
     /// Takes in how the step at `rate` went.
     pub fn record(&mut self, rate: f64, verdict: Verdict) {
         self.steps += 1;
-        let retried = self.retry.take() == Some(rate);
+        let tries = match self.retry.take() {
+            Some((retried, tries)) if retried == rate => tries,
+            _ => 0,
+        };
         let verdict = match verdict {
-            Verdict::Inconclusive if !retried => {
-                self.retry = Some(rate);
+            Verdict::Inconclusive if tries < self.config.retries => {
+                self.retry = Some((rate, tries + 1));
                 return;
             }
             v => v,

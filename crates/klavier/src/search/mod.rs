@@ -22,6 +22,9 @@ use crate::exit::{BadInput, NoCapacity, Stopped};
 
 /// The growth factor between steps before the first failure.
 const GROWTH: f64 = 2.0;
+/// Tries of an inconclusive step beyond the first before it counts as a ceiling: a
+/// shared machine's hiccup (another process taking the CPU) is usually over by then.
+const RETRIES: usize = 2;
 /// A bound on the steps whatever happens (growth from 1/s to 20 000/s and bisection
 /// to 1% take about 22).
 const MAX_STEPS: usize = 40;
@@ -49,6 +52,7 @@ pub fn run(args: SearchArgs) -> anyhow::Result<()> {
         max: args.max,
         tolerance: args.tolerance,
         growth: GROWTH,
+        retries: RETRIES,
         max_steps: MAX_STEPS,
     };
     let mut search = Search::new(config);

@@ -8,6 +8,7 @@ fn config() -> Config {
         max: 20_000.0,
         tolerance: 0.05,
         growth: 2.0,
+        retries: 1,
         max_steps: 40,
     }
 }
@@ -101,6 +102,21 @@ fn inconclusive_twice_is_a_ceiling_the_bracket_names() {
 }
 
 #[test]
+fn retries_are_counted_per_rate() {
+    let config = Config {
+        retries: 2,
+        ..config()
+    };
+    // 50/s inconclusive twice, then a pass: two retries are allowed.
+    let (tried, _) = search(config, 800.0, &[true, true, false]);
+    assert_eq!(&tried[..4], &[50.0, 50.0, 50.0, 100.0]);
+    // Three times: a ceiling at the very first rate.
+    let (tried, outcome) = search(config, 800.0, &[true, true, true]);
+    assert_eq!(tried, vec![50.0; 3]);
+    assert_eq!(outcome, Outcome::Unmeasurable { from: 50.0 });
+}
+
+#[test]
 fn an_unmeasurable_first_step_is_not_a_capacity() {
     let (tried, outcome) = search(config(), 800.0, &[true, true]);
     assert_eq!(tried, vec![50.0, 50.0]);
@@ -132,11 +148,12 @@ proptest! {
     #[test]
     fn a_found_capacity_brackets_the_knee(
         knee in 50.0f64..20_000.0,
+        retries in 0usize..4,
         tolerance in 0.01f64..0.2,
         growth in 1.5f64..4.0,
         noise in proptest::collection::vec(proptest::bool::weighted(0.2), 0..40),
     ) {
-        let config = Config { tolerance, growth, ..config() };
+        let config = Config { tolerance, growth, retries, ..config() };
         let (tried, outcome) = search(config, knee, &noise);
         prop_assert!(tried.len() <= config.max_steps);
         prop_assert!(tried.iter().all(|&r| (config.from..=config.max).contains(&r)));
