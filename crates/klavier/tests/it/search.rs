@@ -8,7 +8,7 @@ use std::process::{Command, Output};
 use serde_json::Value;
 
 use crate::support::process::ServerProcess;
-use crate::support::{klavier, klavier_path, validate_result, Workspace};
+use crate::support::{klavier, klavier_path, repo_file, validate_result, Workspace};
 
 /// `klavier target` with `workers` × `service`, as a process of its own so the
 /// generator and the server do not share a runtime.
@@ -58,7 +58,20 @@ fn search(ws: &Workspace, base_url: &str, args: &[&str]) -> (Output, Value) {
         )
     });
     let document: Value = serde_json::from_str(&text).expect("the search's JSON parses");
+    validate_search(&document);
     (output, document)
+}
+
+/// Checks a search document against `schema/search.v1.json`.
+fn validate_search(document: &Value) {
+    let text = std::fs::read_to_string(repo_file("schema/search.v1.json")).expect("the schema");
+    let schema: Value = serde_json::from_str(&text).expect("the schema parses");
+    let validator = jsonschema::validator_for(&schema).expect("the schema compiles");
+    let errors: Vec<String> = validator
+        .iter_errors(document)
+        .map(|e| e.to_string())
+        .collect();
+    assert!(errors.is_empty(), "not klavier.search/v1: {errors:#?}");
 }
 
 /// Two workers × 10 ms: 200/s. The SLO p99 < 50 ms makes the knee sharp:
