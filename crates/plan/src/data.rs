@@ -178,10 +178,28 @@ pub fn parse_csv(bytes: &[u8]) -> Result<Table, ParseError> {
     }
     let mut table = Table::new(headers);
     let mut record = csv::StringRecord::new();
+    let mut last_line = None;
+    let mut last_spans_lines = false;
     while reader.read_record(&mut record).map_err(|e| csv_error(&e))? {
+        last_line = record.position().map(csv::Position::line);
+        // Only a last cell can run on to the end unnoticed: elsewhere the row comes up
+        // short of the header's width, an error of its own.
+        last_spans_lines = record
+            .iter()
+            .next_back()
+            .is_some_and(|f| f.contains(['\n', '\r']));
         for field in &record {
             table.push_cell(field);
         }
+    }
+    // The csv crate reads a quote that is never closed to the end of the file, as one
+    // cell: a stray `"` would silently swallow every row after it.
+    let closed = bytes.trim_ascii_end().ends_with(b"\"");
+    if last_spans_lines && !closed {
+        return Err((
+            last_line,
+            "a quote opened on this row is never closed".into(),
+        ));
     }
     Ok(table)
 }
@@ -281,6 +299,21 @@ mod tests {
         let (line, message) = parse_csv(b"user,pass\nalice,a1\nbob\n").expect_err("ragged");
         assert_eq!(line, Some(3));
         assert_eq!(message, "the row has 1 fields, the header 2");
+    }
+
+    #[test]
+    fn csv_quote_never_closed_is_an_error_not_the_rest_of_the_file() {
+        let err = parse_csv(b"name,id\nann,\"1\nbob,2\n").err();
+        assert_eq!(
+            err,
+            Some((
+                Some(2),
+                "a quote opened on this row is never closed".to_owned()
+            ))
+        );
+        // A quoted cell that holds a line break and is closed is fine.
+        assert!(parse_csv(b"name,id\nann,\"1\n2\"\n").is_ok());
+        assert!(parse_csv(b"name,id\n\"a\nb\",2\n").is_ok());
     }
 
     #[test]

@@ -42,7 +42,15 @@ pub struct Vu<T> {
     pub(super) scenario_lag: Pacing,
     /// The same for paced requests within scenarios.
     request_lag: Pacing,
+    /// The pause after an iteration that could send nothing (every request failed to
+    /// render): it doubles while that goes on, so such a user does not spin a core.
+    unsent_pause: Duration,
 }
+
+/// The first pause after an iteration that sent nothing; doubled up to [`MAX_UNSENT_PAUSE`].
+const FIRST_UNSENT_PAUSE: Duration = Duration::from_millis(1);
+/// The longest: such a user still tries ten times a second.
+const MAX_UNSENT_PAUSE: Duration = Duration::from_millis(100);
 
 impl<T: Transport> Vu<T> {
     /// User `id` of a run seeded with `seed`: the same pair always makes the same choices,
@@ -60,6 +68,7 @@ impl<T: Transport> Vu<T> {
             finished: false,
             scenario_lag: Pacing::default(),
             request_lag: Pacing::default(),
+            unsent_pause: Duration::ZERO,
         }
     }
 
@@ -294,6 +303,7 @@ pub(super) async fn run_iteration<T: Transport>(
     let scenario = &ctx.plan.scenarios[index];
     let timings = &ctx.plan.timings;
     let mut ok = true;
+    let mut sent_any = false;
     if !vu.begin(index, ctx) {
         return IterationEnd::NoData;
     }
@@ -335,6 +345,7 @@ pub(super) async fn run_iteration<T: Transport>(
             ok = false;
             continue;
         };
+        sent_any = true;
         let sent = Instant::now();
         let flown = tokio::select! {
             biased;
@@ -366,6 +377,15 @@ pub(super) async fn run_iteration<T: Transport>(
                 Some(all_ok) => ok &= all_ok,
                 None => return IterationEnd::Aborted,
             }
+        }
+    }
+    if sent_any {
+        vu.unsent_pause = Duration::ZERO;
+    } else {
+        // Nothing could be rendered: pause before the next try, longer each time.
+        vu.unsent_pause = (vu.unsent_pause * 2).clamp(FIRST_UNSENT_PAUSE, MAX_UNSENT_PAUSE);
+        if !ctx.wait_until(Instant::now() + vu.unsent_pause).await {
+            return IterationEnd::Completed { ok };
         }
     }
     IterationEnd::Completed { ok }

@@ -31,6 +31,7 @@ mod search;
 mod secrets;
 mod segments;
 mod signals;
+mod source_addresses;
 mod support;
 mod thresholds;
 mod tls;

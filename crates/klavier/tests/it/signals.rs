@@ -101,6 +101,22 @@ impl Running {
         }
     }
 
+    /// Waits (bounded) until the process catches SIGINT, as /proc/PID/status says.
+    fn wait_until_catching_sigint(&self) {
+        let status = format!("/proc/{}/status", self.child.0.id());
+        let catching = || {
+            let text = std::fs::read_to_string(&status).ok()?;
+            let mask = text.lines().find_map(|l| l.strip_prefix("SigCgt:"))?;
+            let mask = u64::from_str_radix(mask.trim(), 16).ok()?;
+            (mask & (1 << (2 - 1)) != 0).then_some(())
+        };
+        let started = Instant::now();
+        while catching().is_none() {
+            assert!(started.elapsed() < PATIENCE, "klavier never caught SIGINT");
+            std::thread::sleep(Duration::from_millis(5));
+        }
+    }
+
     fn signal(&self, signal: &str) {
         let sent = Command::new("kill")
             .args([&format!("-{signal}"), &self.child.0.id().to_string()])
@@ -251,6 +267,9 @@ fn a_signal_at_0_2_s_still_ends_in_a_stopped_run_with_every_report() {
     let server = target();
     let run = Running::start(&ws, PROFILE, &server.base_url());
     std::thread::sleep(Duration::from_millis(200));
+    // On a loaded machine the process may not have got that far: it catches SIGINT from
+    // its first steps on, and the test waits for that (bit 2 of SigCgt), not a guess.
+    run.wait_until_catching_sigint();
     run.signal("INT");
     let (code, stdout) = run.finish("SIGINT at 0.2 s");
 

@@ -240,3 +240,24 @@ async fn a_parallel_list_goes_out_together_and_the_next_request_waits_for_all() 
     assert_eq!(sent, [load, again].concat());
     assert_eq!(run.total.requests(), 10);
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_user_that_can_send_nothing_pauses_instead_of_spinning() {
+    // `token` is only ever set by an extraction, which the simulated transport never
+    // makes: every iteration skips its one request. Without a pause the user would spin
+    // at one instant (and this test would never end); with pauses doubling from 1 ms to
+    // 100 ms it tries 8 times in the first 0.3 s, then 10 times a second.
+    let scenario = "[scenarios.a]\n[[scenarios.a.requests]]\npath = \"/{{ token }}\"\n\
+                    [scenarios.b]\nweight = 1\n[[scenarios.b.requests]]\npath = \"/login\"\n\
+                    extract = { token = { header = \"X-Token\" } }\n";
+    let plan = plan("test_duration_seconds = 2", 1, scenario);
+    let run = simulate(plan, Duration::from_millis(10), 3).await;
+    let skipped = run.total.request_rows()[0].checks().skipped();
+    let logins = run.sent.len() as u64;
+    assert!(skipped > 0, "scenario a was picked");
+    // Each try of `a` costs at least 1 ms of pause, each login 10 ms: 2 s bound them.
+    assert!(
+        skipped <= 2000 - 10 * logins,
+        "{skipped} skipped, {logins} logins"
+    );
+}
