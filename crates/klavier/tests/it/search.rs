@@ -156,7 +156,13 @@ fn a_first_step_that_misses_the_slos_exits_3() {
         String::from_utf8_lossy(&output.stderr)
     );
     assert_eq!(document["outcome"]["kind"], "below_first");
-    assert_eq!(document["steps"].as_array().map(Vec::len), Some(1));
+    // One step, or a few at the same rate if a busy machine made it inconclusive first.
+    let steps = document["steps"].as_array().expect("steps");
+    assert!(steps.iter().all(|s| s["rate"] == 10.0), "{steps:?}");
+    assert_eq!(
+        steps.last().map(|s| &s["verdict"]),
+        Some(&Value::from("fail"))
+    );
     assert!(String::from_utf8_lossy(&output.stdout).contains("capacity: below 10.0/s"));
 }
 
