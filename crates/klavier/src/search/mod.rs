@@ -87,7 +87,7 @@ pub fn run(args: SearchArgs) -> anyhow::Result<()> {
         ))
         .into()),
         Outcome::Unmeasurable { from } => anyhow::bail!(
-            "the first step ({from}/s) could not be measured: the generator fell short twice"
+            "the first step ({from}/s) could not be measured: the generator fell short every time"
         ),
         Outcome::OutOfSteps { low: None, .. } => {
             anyhow::bail!("no step passed within {MAX_STEPS} steps")

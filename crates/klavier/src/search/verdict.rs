@@ -19,8 +19,11 @@ pub struct Judged {
 
 /// Judges one step.
 ///
-/// - The generator saturated (late timers, a worker out of CPU): inconclusive — the
-///   figures measure Klavier, not the server.
+/// - The generator saturated (late timers, a worker out of CPU) and an SLO failed:
+///   inconclusive — the figures may measure Klavier, not the server. If the SLOs held
+///   anyway, it is a pass: response times run from when each arrival was *due*, so a
+///   late generator only adds to them, and late arrivals come bunched, which is harder
+///   on the server, not easier.
 /// - Arrivals were dropped (every user of the pool busy): judged again without them. If
 ///   the SLOs still fail on the requests that were sent, the server failed them (the
 ///   dropped arrivals would only have made it worse): a failure. Otherwise it is
@@ -34,11 +37,14 @@ pub fn classify(summary: &Summary, slos: &[Threshold]) -> Judged {
         reason,
         slos: slos_judged.clone(),
     };
+    let dropped = summary.arrivals.as_ref().map_or(0, |a| a.dropped);
     if summary.generator.saturated {
+        if verdict.passed() && dropped == 0 {
+            return judged(Verdict::Pass, String::new());
+        }
         let reason = format!("generator saturated: {}", summary.generator.reason);
         return judged(Verdict::Inconclusive, reason);
     }
-    let dropped = summary.arrivals.as_ref().map_or(0, |a| a.dropped);
     if dropped == 0 {
         return match failed(&verdict.results) {
             None => judged(Verdict::Pass, String::new()),

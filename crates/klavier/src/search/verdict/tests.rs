@@ -88,6 +88,15 @@ fn a_saturated_generator_makes_a_step_inconclusive() {
 }
 
 #[test]
+fn slos_met_despite_a_late_generator_are_a_pass() {
+    // Response times run from when arrivals were due: lateness only adds to them.
+    let mut s = summary();
+    s.generator.saturated = true;
+    let judged = classify(&s, &slos(&["p99 < 200ms"]));
+    assert_eq!(judged.verdict, Verdict::Pass);
+}
+
+#[test]
 fn drops_alone_are_inconclusive_not_a_failure() {
     let judged = classify(&with_drops(50), &slos(&["p99 < 200ms", "error_rate < 1%"]));
     assert_eq!(judged.verdict, Verdict::Inconclusive);
