@@ -98,7 +98,7 @@ fn the_search_finds_a_known_capacity() {
             "--slo",
             "error_rate < 1%",
             "--from",
-            "25/s",
+            "50/s",
         ],
     );
     let stdout = String::from_utf8_lossy(&output.stdout);
@@ -132,10 +132,15 @@ fn the_search_finds_a_known_capacity() {
         assert!(["pass", "fail", "inconclusive"].contains(&step["verdict"].as_str().unwrap_or("")));
     }
     // The first steps grow geometrically from --from.
-    assert_eq!(steps[0]["rate"], 25.0);
+    assert_eq!(steps[0]["rate"], 50.0);
+    // Above the bracket nothing passed (on a loaded machine the upper end may be a
+    // generator-limited ceiling rather than a failure: both are "not a pass").
     assert!(
-        steps.iter().any(|s| s["verdict"] == "fail"),
-        "no step failed:\n{stdout}"
+        steps
+            .iter()
+            .filter(|s| s["rate"].as_f64() >= Some(high))
+            .all(|s| s["verdict"] != "pass"),
+        "a step at or above {high}/s passed:\n{stdout}"
     );
 }
 
