@@ -16,7 +16,7 @@ use crate::cli::{
 use crate::engine::{self, Signals};
 use crate::exit::{BadInput, Regressed, Stopped, ThresholdsFailed};
 use crate::http::Connector;
-use crate::live::LiveView;
+use crate::live::{LiveView, Mode, Wishes};
 use crate::outputs;
 use crate::scale;
 use crate::thresholds::Watch;
@@ -207,7 +207,7 @@ fn execute(plan: Plan, output: &OutputArgs, scale: &scale::Options) -> anyhow::R
     let plan = Arc::new(plan);
     scale.announce(output.quiet);
     let metrics = scale.serve_metrics(&plan)?;
-    let mut live = LiveView::new(output.quiet);
+    let mut live = LiveView::new(live_mode(output), &plan, scale.segment);
     let mut watch = Watch::new(&plan, layout(&plan));
     let result = engine::run(
         plan.clone(),
@@ -278,6 +278,20 @@ fn execute(plan: Plan, output: &OutputArgs, scale: &scale::Options) -> anyhow::R
         return Err(ThresholdsFailed { failed, total }.into());
     }
     Ok(())
+}
+
+/// The dashboard where stdout is a terminal of its own; progress lines otherwise.
+fn live_mode(output: &OutputArgs) -> Mode {
+    let dash = Path::new("-");
+    Mode::choose(Wishes {
+        quiet: output.quiet,
+        no_tui: output.no_tui,
+        no_color: std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()),
+        stdout_terminal: std::io::IsTerminal::is_terminal(&std::io::stdout()),
+        report_on_stdout: [&output.json, &output.csv, &output.junit]
+            .iter()
+            .any(|path| path.as_deref() == Some(dash)),
+    })
 }
 
 /// A run that could render no request sent nothing and failed, whatever its summary's

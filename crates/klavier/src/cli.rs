@@ -264,6 +264,10 @@ pub struct OutputArgs {
     /// No live progress on stderr; only the final summary.
     #[arg(long, short)]
     pub quiet: bool,
+    /// Plain progress lines on stderr instead of the live dashboard (which is shown
+    /// when stdout is a terminal and `NO_COLOR` is not set).
+    #[arg(long)]
+    pub no_tui: bool,
     /// Every column of the summary's tables, unwrapped (by default it fits 100 columns).
     #[arg(long)]
     pub wide: bool,

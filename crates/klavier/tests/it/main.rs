@@ -36,3 +36,4 @@ mod support;
 mod thresholds;
 mod tls;
 mod traffic;
+mod tui;
