@@ -11,6 +11,7 @@ use klavier_stats::{Layout, RunInfo, Summary};
 
 use crate::cli::{
     CheckArgs, Cli, Command, CompareArgs, DemoArgs, OutputArgs, OverrideArgs, ReportArgs, RunArgs,
+    TargetArgs,
 };
 use crate::engine::{self, Signals};
 use crate::exit::{BadInput, Regressed, Stopped, ThresholdsFailed};
@@ -31,12 +32,27 @@ pub fn main(cli: Cli) -> anyhow::Result<()> {
         Command::Run(args) => run(args),
         Command::Check(args) => check(args),
         Command::Demo(args) => demo(args),
-        Command::Target(args) => klavier_testbed::run_forever(args.addr, args.stall),
+        Command::Target(args) => target(&args),
         Command::Report(args) => report(args),
         Command::Compare(args) => compare(args),
         Command::Merge(args) => scale::merge(&args),
         Command::K8s(args) => scale::k8s(&args),
+        Command::Search(args) => crate::search::run(args),
     }
+}
+
+/// `klavier target`: the built-in target until Ctrl-C, at a known capacity if asked.
+fn target(args: &TargetArgs) -> anyhow::Result<()> {
+    let capacity = args.capacity();
+    if let Some(c) = capacity {
+        eprintln!(
+            "klavier target: {} workers × {:?}: capacity {:.0} requests/s",
+            c.workers,
+            c.service,
+            c.per_second()
+        );
+    }
+    klavier_testbed::run_forever(args.addr, args.stall, capacity)
 }
 
 /// Compares two saved results of the same profile.
@@ -305,7 +321,7 @@ fn warn_if_insecure(plan: &Plan) {
     }
 }
 
-fn layout(plan: &Plan) -> Layout {
+pub(crate) fn layout(plan: &Plan) -> Layout {
     Layout {
         requests: plan.request_names.clone(),
         scenarios: plan
@@ -316,7 +332,7 @@ fn layout(plan: &Plan) -> Layout {
     }
 }
 
-fn default_threads() -> usize {
+pub(crate) fn default_threads() -> usize {
     std::thread::available_parallelism().map_or(1, |n| n.get())
 }
 

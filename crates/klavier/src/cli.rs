@@ -41,6 +41,10 @@ pub enum Command {
     /// Print a Kubernetes manifest (a ConfigMap and an Indexed Job) that runs a profile
     /// as N segments.
     K8s(crate::scale::K8sArgs),
+    /// Find the highest open-model arrival rate that still meets the SLOs: steps of
+    /// rate, growing then bisecting, each judged on its own (exit 3 if even the first
+    /// step fails).
+    Search(crate::search::SearchArgs),
 }
 
 /// `klavier compare`.
@@ -133,6 +137,22 @@ pub struct TargetArgs {
     /// server pausing for garbage collection), to see what each load model reports.
     #[arg(long, value_name = "STALL/PERIOD")]
     pub stall: Option<klavier_testbed::Stall>,
+    /// Serve at most N requests at a time, each held for --service (a server of known
+    /// capacity, N / service per second, for `klavier search`); the rest queue in order.
+    #[arg(long, value_name = "N", requires = "service",
+          value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    pub workers: Option<u32>,
+    /// How long each of the --workers holds a request, e.g. 5ms.
+    #[arg(long, value_name = "DURATION", requires = "workers", value_parser = parse_positive_duration)]
+    pub service: Option<Duration>,
+}
+
+impl TargetArgs {
+    /// The capacity limit asked for, if any.
+    pub fn capacity(&self) -> Option<klavier_testbed::Capacity> {
+        let (workers, service) = (self.workers?, self.service?);
+        Some(klavier_testbed::Capacity { workers, service })
+    }
 }
 
 /// Values that replace the profile's.

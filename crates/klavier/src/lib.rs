@@ -21,6 +21,7 @@ mod output;
 mod outputs;
 mod report;
 mod scale;
+mod search;
 mod session;
 mod thresholds;
 

@@ -27,6 +27,7 @@ mod profile_errors;
 mod prometheus;
 mod redirects;
 mod run;
+mod search;
 mod secrets;
 mod segments;
 mod signals;
