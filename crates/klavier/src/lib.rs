@@ -19,6 +19,7 @@ mod http;
 mod live;
 mod output;
 mod outputs;
+mod quick;
 mod report;
 mod scale;
 mod session;

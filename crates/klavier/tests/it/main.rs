@@ -25,6 +25,7 @@ mod outputs;
 mod parallel;
 mod profile_errors;
 mod prometheus;
+mod quick;
 mod redirects;
 mod run;
 mod secrets;
