@@ -36,6 +36,7 @@ pub fn main(cli: Cli) -> anyhow::Result<()> {
         Command::Compare(args) => compare(args),
         Command::Merge(args) => scale::merge(&args),
         Command::K8s(args) => scale::k8s(&args),
+        Command::Init(args) => crate::init::init(&args),
     }
 }
 

@@ -41,6 +41,8 @@ pub enum Command {
     /// Print a Kubernetes manifest (a ConfigMap and an Indexed Job) that runs a profile
     /// as N segments.
     K8s(crate::scale::K8sArgs),
+    /// Write a commented starter profile (every section, defaults shown) to edit and run.
+    Init(crate::init::InitArgs),
 }
 
 /// `klavier compare`.

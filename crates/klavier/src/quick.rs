@@ -57,7 +57,7 @@ pub fn compile(args: &QuickArgs, overrides: &Overrides) -> Result<Plan, ProfileE
 }
 
 /// `http://host:port/path?query` as its origin and the rest (at least `/`).
-fn split_url(text: &str) -> Result<(String, String), String> {
+pub(crate) fn split_url(text: &str) -> Result<(String, String), String> {
     let parsed = url::Url::parse(text).map_err(|e| format!("{text:?} is not a URL: {e}"))?;
     if !matches!(parsed.scheme(), "http" | "https") || !parsed.has_host() {
         return Err(format!(
@@ -146,7 +146,7 @@ impl Profile {
 }
 
 /// A TOML basic string: JSON's escapes are a subset of TOML's.
-fn quote(text: &str) -> String {
+pub(crate) fn quote(text: &str) -> String {
     serde_json::to_string(text).unwrap_or_else(|_| "\"\"".to_owned())
 }
 
