@@ -37,6 +37,8 @@ pub fn main(cli: Cli) -> anyhow::Result<()> {
         Command::Merge(args) => scale::merge(&args),
         Command::K8s(args) => scale::k8s(&args),
         Command::Init(args) => crate::init::init(&args),
+        Command::Completions(args) => crate::shell::completions(&args),
+        Command::Man => crate::shell::man(),
     }
 }
 

@@ -24,6 +24,7 @@ mod quick;
 mod report;
 mod scale;
 mod session;
+mod shell;
 mod thresholds;
 
 pub use http::Connector;

@@ -31,6 +31,7 @@ mod redirects;
 mod run;
 mod secrets;
 mod segments;
+mod shell;
 mod signals;
 mod support;
 mod thresholds;
