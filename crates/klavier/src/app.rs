@@ -11,11 +11,12 @@ use klavier_stats::{Layout, RunInfo, Summary};
 
 use crate::cli::{
     CheckArgs, Cli, Command, CompareArgs, DemoArgs, OutputArgs, OverrideArgs, ReportArgs, RunArgs,
+    TargetArgs,
 };
 use crate::engine::{self, Signals};
 use crate::exit::{BadInput, Regressed, Stopped, ThresholdsFailed};
 use crate::http::Connector;
-use crate::live::LiveView;
+use crate::live::{LiveView, Mode, Wishes};
 use crate::outputs;
 use crate::scale;
 use crate::thresholds::Watch;
@@ -31,7 +32,7 @@ pub fn main(cli: Cli) -> anyhow::Result<()> {
         Command::Run(args) => run(args),
         Command::Check(args) => check(args),
         Command::Demo(args) => demo(args),
-        Command::Target(args) => klavier_testbed::run_forever(args.addr, args.stall),
+        Command::Target(args) => target(&args),
         Command::Report(args) => report(args),
         Command::Compare(args) => compare(args),
         Command::Merge(args) => scale::merge(&args),
@@ -39,7 +40,22 @@ pub fn main(cli: Cli) -> anyhow::Result<()> {
         Command::Init(args) => crate::init::init(&args),
         Command::Completions(args) => crate::shell::completions(&args),
         Command::Man => crate::shell::man(),
+        Command::Search(args) => crate::search::run(args),
     }
+}
+
+/// `klavier target`: the built-in target until Ctrl-C, at a known capacity if asked.
+fn target(args: &TargetArgs) -> anyhow::Result<()> {
+    let capacity = args.capacity();
+    if let Some(c) = capacity {
+        eprintln!(
+            "klavier target: {} workers × {:?}: capacity {:.0} requests/s",
+            c.workers,
+            c.service,
+            c.per_second()
+        );
+    }
+    klavier_testbed::run_forever(args.addr, args.stall, capacity)
 }
 
 /// Compares two saved results of the same profile.
@@ -203,7 +219,7 @@ fn execute(plan: Plan, output: &OutputArgs, scale: &scale::Options) -> anyhow::R
     let plan = Arc::new(plan);
     scale.announce(output.quiet);
     let metrics = scale.serve_metrics(&plan)?;
-    let mut live = LiveView::new(output.quiet);
+    let mut live = LiveView::new(live_mode(output), &plan, scale.segment);
     let mut watch = Watch::new(&plan, layout(&plan));
     let result = engine::run(
         plan.clone(),
@@ -276,6 +292,20 @@ fn execute(plan: Plan, output: &OutputArgs, scale: &scale::Options) -> anyhow::R
     Ok(())
 }
 
+/// The dashboard where stdout is a terminal of its own; progress lines otherwise.
+fn live_mode(output: &OutputArgs) -> Mode {
+    let dash = Path::new("-");
+    Mode::choose(Wishes {
+        quiet: output.quiet,
+        no_tui: output.no_tui,
+        no_color: std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()),
+        stdout_terminal: std::io::IsTerminal::is_terminal(&std::io::stdout()),
+        report_on_stdout: [&output.json, &output.csv, &output.junit]
+            .iter()
+            .any(|path| path.as_deref() == Some(dash)),
+    })
+}
+
 /// A run that could render no request sent nothing and failed, whatever its summary's
 /// counts say: exit 1 with the first reason. One that sent some says why others were not.
 fn unsent(not_rendered: Option<&str>, sent: u64) -> anyhow::Result<()> {
@@ -303,7 +333,7 @@ fn warn_if_insecure(plan: &Plan) {
     }
 }
 
-fn layout(plan: &Plan) -> Layout {
+pub(crate) fn layout(plan: &Plan) -> Layout {
     Layout {
         requests: plan.request_names.clone(),
         scenarios: plan
@@ -314,7 +344,7 @@ fn layout(plan: &Plan) -> Layout {
     }
 }
 
-fn default_threads() -> usize {
+pub(crate) fn default_threads() -> usize {
     std::thread::available_parallelism().map_or(1, |n| n.get())
 }
 

@@ -47,6 +47,10 @@ pub enum Command {
     Completions(crate::shell::CompletionsArgs),
     /// Print the man page (roff), e.g. klavier man > /usr/local/share/man/man1/klavier.1
     Man,
+    /// Find the highest open-model arrival rate that still meets the SLOs: steps of
+    /// rate, growing then bisecting, each judged on its own (exit 3 if even the first
+    /// step fails).
+    Search(crate::search::SearchArgs),
 }
 
 /// `klavier compare`.
@@ -142,6 +146,22 @@ pub struct TargetArgs {
     /// server pausing for garbage collection), to see what each load model reports.
     #[arg(long, value_name = "STALL/PERIOD")]
     pub stall: Option<klavier_testbed::Stall>,
+    /// Serve at most N requests at a time, each held for --service (a server of known
+    /// capacity, N / service per second, for `klavier search`); the rest queue in order.
+    #[arg(long, value_name = "N", requires = "service",
+          value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    pub workers: Option<u32>,
+    /// How long each of the --workers holds a request, e.g. 5ms.
+    #[arg(long, value_name = "DURATION", requires = "workers", value_parser = parse_positive_duration)]
+    pub service: Option<Duration>,
+}
+
+impl TargetArgs {
+    /// The capacity limit asked for, if any.
+    pub fn capacity(&self) -> Option<klavier_testbed::Capacity> {
+        let (workers, service) = (self.workers?, self.service?);
+        Some(klavier_testbed::Capacity { workers, service })
+    }
 }
 
 /// Values that replace the profile's.
@@ -253,6 +273,10 @@ pub struct OutputArgs {
     /// No live progress on stderr; only the final summary.
     #[arg(long, short)]
     pub quiet: bool,
+    /// Plain progress lines on stderr instead of the live dashboard (which is shown
+    /// when stdout is a terminal and `NO_COLOR` is not set).
+    #[arg(long)]
+    pub no_tui: bool,
     /// Every column of the summary's tables, unwrapped (by default it fits 100 columns).
     #[arg(long)]
     pub wide: bool,

@@ -27,6 +27,12 @@ pub struct ThresholdsFailed {
 #[error("{0} significant regression(s)")]
 pub struct Regressed(pub usize);
 
+/// `klavier search` found no rate that meets the SLOs (even the first step failed):
+/// exit code 3, as for failed thresholds.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct NoCapacity(pub String);
+
 /// A run stopped early by a signal. Its reports are written; the exit code (130 for
 /// SIGINT, 143 for SIGTERM: 128 + the signal's number, as a shell reports a process the
 /// signal killed) tells CI it was not a full run.
@@ -75,10 +81,9 @@ pub fn code(err: &anyhow::Error) -> u8 {
         .any(|cause| cause.is::<BadInput>() || cause.is::<klavier_plan::ProfileError>());
     if bad_input {
         BAD_INPUT
-    } else if err
-        .chain()
-        .any(|cause| cause.is::<ThresholdsFailed>() || cause.is::<Regressed>())
-    {
+    } else if err.chain().any(|cause| {
+        cause.is::<ThresholdsFailed>() || cause.is::<Regressed>() || cause.is::<NoCapacity>()
+    }) {
         THRESHOLDS_FAILED
     } else {
         RUN_FAILED

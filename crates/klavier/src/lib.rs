@@ -23,6 +23,7 @@ mod outputs;
 mod quick;
 mod report;
 mod scale;
+mod search;
 mod session;
 mod shell;
 mod thresholds;

@@ -96,6 +96,9 @@ pub struct ClientOptions {
     pub min_tls_version: TlsVersion,
     /// Fixed addresses for `host:port` pairs, as curl's `--resolve`.
     pub resolve: Vec<Resolve>,
+    /// Local addresses new connections are bound to in turn (`[target]
+    /// source_addresses`): each gives another ~28,000 ephemeral ports per destination.
+    pub source_addresses: Vec<std::net::IpAddr>,
     /// The HTTP proxy of the profile (`None`: the environment's, if any).
     pub proxy: Option<Proxy>,
     /// Which HTTP version to speak.

@@ -85,6 +85,8 @@ pub(crate) struct TargetProfile {
     pub max_response_headers: Option<Spanned<i64>>,
     pub max_body: Option<Spanned<String>>,
     pub connections: Option<Spanned<i64>>,
+    /// Local addresses to bind outgoing connections to, in turn.
+    pub source_addresses: Option<Vec<Spanned<String>>>,
     /// Header and query parameter names whose values no output shows.
     pub redact: Option<Vec<Spanned<String>>>,
 }

@@ -9,6 +9,7 @@ use bytes::Bytes;
 use hyper::Method;
 
 use super::accounts::Accounts;
+use super::capacity::CapacityPool;
 use super::stall::StallSwitch;
 use super::timing::{ReceivedReport, Timing, TimingReport};
 
@@ -37,6 +38,8 @@ pub struct TargetState {
     filler: Bytes,
     /// Holds responses for a moment every period, when switched on.
     pub stall: StallSwitch,
+    /// Serves a fixed number of requests at a time, when limited.
+    pub capacity: CapacityPool,
 }
 
 /// Counts keyed by method, then path, so a lookup borrows the request's `&str` and
@@ -58,6 +61,7 @@ impl TargetState {
             accounts: Accounts::default(),
             filler: Bytes::from(filler),
             stall: StallSwitch::default(),
+            capacity: CapacityPool::default(),
         }
     }
 

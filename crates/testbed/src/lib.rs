@@ -35,6 +35,7 @@
 
 mod accounts;
 mod body;
+mod capacity;
 mod counts;
 mod routes;
 mod server;
@@ -53,6 +54,7 @@ use anyhow::Context as _;
 use tokio_util::sync::CancellationToken;
 
 pub use accounts::{Accounts, AccountsReport, EXPECT_USER};
+pub use capacity::{Capacity, CapacityPool};
 pub use counts::{TargetState, MAX_KEYS, OVERFLOW_KEY};
 pub use routes::{
     DEFAULT_CHUNKS, DEFAULT_CHUNK_SIZE, ECHO_MAX_BODY, MAX_BYTES, MAX_CHUNK_SIZE, MAX_DELAY_MS,
@@ -154,13 +156,19 @@ pub fn base_url(addr: SocketAddr) -> String {
 
 /// `klavier target`: serve `addr` on this thread until Ctrl-C or SIGTERM, announcing
 /// `klavier target listening on http://ADDR` on stdout, then print the counts table.
-pub fn run_forever(addr: SocketAddr, stall: Option<Stall>) -> anyhow::Result<()> {
+/// `stall` holds responses periodically; `capacity` serves a fixed number at a time.
+pub fn run_forever(
+    addr: SocketAddr,
+    stall: Option<Stall>,
+    capacity: Option<Capacity>,
+) -> anyhow::Result<()> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .context("starting the target's runtime")?;
     let state = Arc::new(TargetState::new());
     state.stall.set(stall);
+    state.capacity.set(capacity);
     runtime.block_on(serve_until_signal(addr, state.clone()))?;
     write_counts(&state.counts(), &mut io::stdout().lock()).context("printing the counts")
 }

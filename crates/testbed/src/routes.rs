@@ -159,6 +159,7 @@ pub(crate) async fn handle(
     }
     if counted {
         state.stall.wait().await;
+        state.capacity.serve().await;
     }
     let response = match route {
         Route::Echo => echo(request).await,

@@ -35,7 +35,7 @@ use tokio_util::sync::CancellationToken;
 pub use aggregate::Progress;
 pub use control::Signals;
 pub use schedule::Schedule;
-pub use signals::{listen_to_os_signals, received, StopSignal};
+pub use signals::{deliver, listen_to_os_signals, received, StopSignal};
 pub use start::{Part, StartAt};
 pub use transport::Transport;
 

@@ -4,7 +4,7 @@
 //! run as soon as it starts, one that arrives while a report waits on a FIFO gives up
 //! that report.
 
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 use tokio::sync::watch;
 
@@ -37,23 +37,38 @@ pub struct Received {
     pub first: Option<StopSignal>,
 }
 
-static RECEIVED: OnceLock<watch::Receiver<Received>> = OnceLock::new();
+static RECEIVED: OnceLock<Arc<watch::Sender<Received>>> = OnceLock::new();
 
 /// Starts counting SIGINT and SIGTERM (once per process; later calls share it) and
 /// returns a view of the count. From the first call on, these signals no longer kill
 /// Klavier: it must stop by itself, reports written. If the handlers cannot be
 /// installed the count stays at zero and the signals keep their default effect.
 pub fn listen_to_os_signals() -> watch::Receiver<Received> {
-    RECEIVED.get_or_init(start_listening).clone()
+    RECEIVED.get_or_init(start_listening).subscribe()
+}
+
+/// Counts `signal` as if the OS had delivered it: the live UI's `q` (and Ctrl-C, which
+/// its raw terminal mode turns into a key) takes the very path of a real SIGINT, so the
+/// stop, the second-press abort, the reports and the exit code are the same.
+pub fn deliver(signal: StopSignal) {
+    RECEIVED
+        .get_or_init(start_listening)
+        .send_modify(|received| count(received, signal));
+}
+
+fn count(received: &mut Received, signal: StopSignal) {
+    received.count += 1;
+    received.first.get_or_insert(signal);
 }
 
 /// How many signals have arrived so far (0 if nothing listens).
 pub fn received() -> Received {
-    RECEIVED.get().map(|rx| *rx.borrow()).unwrap_or_default()
+    RECEIVED.get().map(|tx| *tx.borrow()).unwrap_or_default()
 }
 
-fn start_listening() -> watch::Receiver<Received> {
-    let (counter, view) = watch::channel(Received::default());
+fn start_listening() -> Arc<watch::Sender<Received>> {
+    let counter = Arc::new(watch::Sender::new(Received::default()));
+    let view = counter.clone();
     let (installed, wait_installed) = std::sync::mpsc::channel();
     let spawned = std::thread::Builder::new()
         .name("klavier-signals".into())
@@ -64,7 +79,7 @@ fn start_listening() -> watch::Receiver<Received> {
             else {
                 return;
             };
-            runtime.block_on(count_signals(counter, installed));
+            runtime.block_on(count_signals(&counter, installed));
         });
     if spawned.is_ok() {
         // The handlers are in place before the caller goes on: none can slip through.
@@ -73,7 +88,7 @@ fn start_listening() -> watch::Receiver<Received> {
     view
 }
 
-async fn count_signals(counter: watch::Sender<Received>, installed: std::sync::mpsc::Sender<()>) {
+async fn count_signals(counter: &watch::Sender<Received>, installed: std::sync::mpsc::Sender<()>) {
     use tokio::signal::unix::{signal, SignalKind};
     let (Ok(mut interrupt), Ok(mut terminate)) = (
         signal(SignalKind::interrupt()),
@@ -88,10 +103,7 @@ async fn count_signals(counter: watch::Sender<Received>, installed: std::sync::m
             Some(()) = terminate.recv() => StopSignal::Terminate,
             else => return,
         };
-        counter.send_modify(|received| {
-            received.count += 1;
-            received.first.get_or_insert(signal);
-        });
+        counter.send_modify(|received| count(received, signal));
     }
 }
 

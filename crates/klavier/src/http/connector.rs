@@ -4,6 +4,7 @@
 //! the start so a bad file stops the run before anything is sent. Times each phase.
 
 use std::net::{IpAddr, SocketAddr};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use klavier_h1::{Decoder, Limits};
@@ -11,7 +12,7 @@ use klavier_plan::{ClientOptions, HttpVersion, Proxy, Request, Target};
 use klavier_stats::{FailureKind, Phase, Timing};
 use rustls::pki_types::ServerName;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpStream;
+use tokio::net::{TcpSocket, TcpStream};
 use tokio::time::{timeout_at, Instant};
 use tokio_rustls::TlsConnector;
 
@@ -36,6 +37,38 @@ pub struct Connector {
     /// HTTP/2 connections each worker thread shares among its users
     /// (`[target] connections`, split across the threads).
     pub(super) shared: Option<usize>,
+    /// `[target] source_addresses`, taken in turn by new connections.
+    sources: Sources,
+}
+
+/// Local addresses to bind connections to, by family, and the turn.
+#[derive(Default)]
+struct Sources {
+    v4: Vec<IpAddr>,
+    v6: Vec<IpAddr>,
+    /// One step per connection opened (not per request), shared by every worker.
+    turn: AtomicUsize,
+}
+
+impl Sources {
+    fn new(addresses: &[IpAddr]) -> Self {
+        let (v4, v6) = addresses.iter().partition(|ip| ip.is_ipv4());
+        Self {
+            v4,
+            v6,
+            turn: AtomicUsize::new(0),
+        }
+    }
+
+    /// The next local address of `to`'s family, if any was given.
+    fn next_for(&self, to: &SocketAddr) -> Option<IpAddr> {
+        let family = if to.is_ipv4() { &self.v4 } else { &self.v6 };
+        if family.is_empty() {
+            return None;
+        }
+        let turn = self.turn.fetch_add(1, Ordering::Relaxed);
+        Some(family[turn % family.len()])
+    }
 }
 
 impl Connector {
@@ -69,6 +102,7 @@ impl Connector {
             proxies: proxies(&target.client),
             shared: target.client.connections.map(|n| n as usize),
             options: target.client.clone(),
+            sources: Sources::new(&target.client.source_addresses),
         };
         if connector.base.tls {
             connector
@@ -119,7 +153,7 @@ impl Connector {
             timing.set(Phase::Dns, started.elapsed());
         }
         let connecting = Instant::now();
-        let mut tcp = timeout_at(deadline, connect_any(&addrs))
+        let mut tcp = timeout_at(deadline, connect_any(&addrs, &self.sources))
             .await
             .map_err(|_| late())??;
         // Requests are small and sent whole; Nagle would only add latency.
@@ -311,13 +345,29 @@ fn bracketed(host: &str) -> String {
     }
 }
 
-async fn connect_any(addrs: &[SocketAddr]) -> Result<TcpStream, Failure> {
+async fn connect_any(addrs: &[SocketAddr], sources: &Sources) -> Result<TcpStream, Failure> {
     let mut last = Failure::from(FailureKind::Dns);
     for addr in addrs {
-        match TcpStream::connect(addr).await {
+        let connected = match sources.next_for(addr) {
+            Some(local) => connect_from(local, *addr).await,
+            None => TcpStream::connect(addr).await,
+        };
+        match connected {
             Ok(stream) => return Ok(stream),
             Err(e) => last = failure::connect_error(&e),
         }
     }
     Err(last)
+}
+
+/// Connects to `to` from the local address `local` (any port): another source address
+/// is another set of ephemeral ports towards the same destination.
+async fn connect_from(local: IpAddr, to: SocketAddr) -> std::io::Result<TcpStream> {
+    let socket = if local.is_ipv4() {
+        TcpSocket::new_v4()?
+    } else {
+        TcpSocket::new_v6()?
+    };
+    socket.bind(SocketAddr::new(local, 0))?;
+    socket.connect(to).await
 }

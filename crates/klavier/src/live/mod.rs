@@ -1,11 +1,57 @@
-//! Live progress on stderr, once a second. Reads progress reports; never touches
-//! statistics. On a terminal it redraws one line; otherwise it prints plain lines
-//! (no ANSI codes in logs).
+//! Live progress, once a second. Reads progress reports; never touches statistics.
+//! When stdout is a terminal it is the dashboard of [`tui`]; otherwise (or with
+//! `--no-tui`, `NO_COLOR`, `--json -`) lines on stderr: on a terminal one redrawn line,
+//! elsewhere plain lines (no ANSI codes in logs).
+
+pub mod tui;
 
 use std::io::{IsTerminal, Write};
 use std::time::Duration;
 
+use klavier_plan::segment::Segment;
+use klavier_plan::Plan;
+
 use crate::engine::Progress;
+
+/// Which live display a run gets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// None (`--quiet`).
+    Off,
+    /// One line a second on stderr.
+    Lines,
+    /// The dashboard on stdout.
+    Dashboard,
+}
+
+/// What decides the display.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Wishes {
+    /// `--quiet`.
+    pub quiet: bool,
+    /// `--no-tui`.
+    pub no_tui: bool,
+    /// `NO_COLOR` is set (and not empty).
+    pub no_color: bool,
+    /// stdout is a terminal.
+    pub stdout_terminal: bool,
+    /// A report goes to stdout (`--json -` and the like): the screen is not ours.
+    pub report_on_stdout: bool,
+}
+
+impl Mode {
+    /// The display for these wishes: the dashboard only where it is wanted and has a
+    /// terminal to itself.
+    pub fn choose(w: Wishes) -> Self {
+        if w.quiet {
+            Mode::Off
+        } else if w.no_tui || w.no_color || !w.stdout_terminal || w.report_on_stdout {
+            Mode::Lines
+        } else {
+            Mode::Dashboard
+        }
+    }
+}
 
 /// The progress display.
 #[derive(Debug)]
@@ -13,20 +59,36 @@ pub struct LiveView {
     enabled: bool,
     terminal: bool,
     drawn: bool,
+    dashboard: Option<tui::Tui>,
 }
 
 impl LiveView {
-    /// A view on stderr, silent when `quiet`.
-    pub fn new(quiet: bool) -> Self {
+    /// A view in `mode` of `plan` (this process's `segment` of it); if the dashboard cannot take the terminal, lines instead.
+    pub fn new(mode: Mode, plan: &Plan, segment: Segment) -> Self {
+        let dashboard = match mode {
+            Mode::Dashboard => match tui::Tui::open(plan, segment) {
+                Ok(tui) => Some(tui),
+                Err(e) => {
+                    eprintln!("klavier: no live dashboard ({e}); progress lines instead");
+                    None
+                }
+            },
+            _ => None,
+        };
         Self {
-            enabled: !quiet,
+            enabled: mode != Mode::Off,
             terminal: std::io::stderr().is_terminal(),
             drawn: false,
+            dashboard,
         }
     }
 
     /// Shows one second of progress.
     pub fn show(&mut self, progress: &Progress) {
+        if let Some(dashboard) = &mut self.dashboard {
+            dashboard.show(progress);
+            return;
+        }
         if !self.enabled {
             return;
         }
@@ -42,8 +104,12 @@ impl LiveView {
         self.drawn = true;
     }
 
-    /// Ends the progress display, leaving the last line in place.
+    /// Ends the progress display: the dashboard gives the terminal back (the summary
+    /// follows on the normal screen); a redrawn line is left in place.
     pub fn finish(&mut self) {
+        if self.dashboard.take().is_some() {
+            return;
+        }
         if self.enabled && self.terminal && self.drawn {
             eprintln!();
         }
@@ -100,6 +166,34 @@ pub fn short_duration(d: Duration) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_dashboard_needs_a_terminal_of_its_own() {
+        let tty = Wishes {
+            stdout_terminal: true,
+            ..Wishes::default()
+        };
+        assert_eq!(Mode::choose(tty), Mode::Dashboard);
+        let quiet = Wishes { quiet: true, ..tty };
+        assert_eq!(Mode::choose(quiet), Mode::Off);
+        for lines in [
+            Wishes {
+                no_tui: true,
+                ..tty
+            },
+            Wishes {
+                no_color: true,
+                ..tty
+            },
+            Wishes {
+                report_on_stdout: true,
+                ..tty
+            },
+            Wishes::default(),
+        ] {
+            assert_eq!(Mode::choose(lines), Mode::Lines, "{lines:?}");
+        }
+    }
 
     #[test]
     fn durations_pick_a_readable_unit() {

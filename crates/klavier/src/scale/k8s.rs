@@ -93,8 +93,9 @@ fn run_args(args: &K8sArgs, seed: u64, start_at: SystemTime) -> Vec<String> {
         "--max-start-lag",
         &args.max_start_lag,
         "--quiet",
+        // The result on stdout, the summary on stderr: both reach the pod's log.
         "--json",
-        "/dev/stdout",
+        "-",
     ]
     .map(str::to_owned)
     .to_vec();

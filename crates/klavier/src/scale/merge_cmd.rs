@@ -2,7 +2,7 @@
 //! (one JSON result per line, other lines skipped, so `kubectl logs` can be piped in),
 //! merged into the result of the whole run.
 
-use std::io::{BufWriter, Read, Write};
+use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 
 use anyhow::Context as _;
@@ -10,7 +10,7 @@ use clap::Args;
 use klavier_stats::Summary;
 
 use crate::exit::BadInput;
-use crate::report;
+use crate::{output, report};
 
 /// `klavier merge`.
 #[derive(Debug, Args)]
@@ -29,6 +29,9 @@ pub struct MergeArgs {
 
 /// Reads, merges and writes; the summary of the whole run goes to standard output.
 pub fn merge(args: &MergeArgs) -> anyhow::Result<()> {
+    if let Some(path) = &args.output {
+        output::check_writable(path, "the merged result")?;
+    }
     let mut parts = Vec::new();
     for path in &args.results {
         parts.extend(read(path)?);
@@ -104,13 +107,12 @@ fn parse(text: &str, label: &str) -> Result<Vec<Summary>, String> {
     Ok(results)
 }
 
+/// Through the run's own output path: a file appears whole (written beside it, then
+/// renamed) or not at all.
 fn write_json(summary: &Summary, path: &Path) -> anyhow::Result<()> {
-    let file = std::fs::File::create(path)
-        .with_context(|| format!("creating the merged result {}", path.display()))?;
-    let mut out = BufWriter::new(file);
-    report::write_json(summary, &mut out)
-        .and_then(|()| out.flush())
-        .with_context(|| format!("writing the merged result {}", path.display()))
+    let mut bytes = Vec::new();
+    report::write_json(summary, &mut bytes).context("rendering the merged result")?;
+    output::write(path, "the merged result", bytes)
 }
 
 #[cfg(test)]

@@ -176,9 +176,10 @@ fn nginx_goaway_after(requests: u64, target: &str, users: &str) -> serde_json::V
     row
 }
 
-#[test]
-fn a_reset_stream_is_a_stream_reset_failure_and_not_sent_again() {
-    let (server, tally) = resetting_server(3, h2::Reason::INTERNAL_ERROR);
+/// 2 users POST for 1 s to a server resetting every 3rd stream of a connection with
+/// `reason`: the run, and what the server did.
+fn post_to_resetting_server(reason: h2::Reason) -> (Finished, Arc<Tally>) {
+    let (server, tally) = resetting_server(3, reason);
     let ws = Workspace::new();
     let base = format!("http://{}", server.addr());
     let run = run_profile(
@@ -187,6 +188,12 @@ fn a_reset_stream_is_a_stream_reset_failure_and_not_sent_again() {
         &["--users", "2", "--duration", "1s"],
     );
     drop(server);
+    (run, tally)
+}
+
+#[test]
+fn a_reset_stream_is_a_stream_reset_failure_and_not_sent_again() {
+    let (run, tally) = post_to_resetting_server(h2::Reason::INTERNAL_ERROR);
     let row = request(&run.result, "POST /item");
     let reset = tally.reset();
     assert!(reset > 0, "the server reset some streams: {row}");
@@ -205,15 +212,7 @@ fn a_reset_stream_is_a_stream_reset_failure_and_not_sent_again() {
 
 #[test]
 fn a_refused_stream_is_sent_again_even_a_post() {
-    let (server, tally) = resetting_server(3, h2::Reason::REFUSED_STREAM);
-    let ws = Workspace::new();
-    let base = format!("http://{}", server.addr());
-    let run = run_profile(
-        &ws,
-        &h2c_profile(&base, "POST"),
-        &["--users", "2", "--duration", "1s"],
-    );
-    drop(server);
+    let (run, tally) = post_to_resetting_server(h2::Reason::REFUSED_STREAM);
     let row = request(&run.result, "POST /item");
     let refused = tally.reset();
     assert!(refused > 0, "the server refused some streams: {row}");

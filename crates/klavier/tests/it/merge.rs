@@ -297,3 +297,61 @@ fn a_segment_ready_too_late_after_the_common_start_sends_nothing() {
     assert_eq!(output.status.code(), Some(2), "{stderr}");
     assert!(stderr.contains("RFC 3339"), "{stderr}");
 }
+
+/// The closed model: each request names its user (`/bytes/{{ vu }}`), so the target's
+/// counts show which users ran. Ramped to 6 users, the segments together run the same
+/// population as one process, each user in exactly one segment.
+#[test]
+fn closed_model_segments_run_the_same_users_as_a_single_run() {
+    let ws = Workspace::new();
+    let server = target();
+    let url = server.base_url();
+    let profile = ws.write(
+        "closed.toml",
+        "[target]\nbase_url = \"http://127.0.0.1:9\"\n[scenarios.me]\n\
+         [[scenarios.me.requests]]\npath = \"/bytes/{{ vu }}\"\n\
+         [timings]\nmin_scenario_interval_ms = 100\n",
+    );
+    let load = [
+        "--stage", "500ms:6", "--stage", "1s:6", "--seed", "5", "--quiet",
+    ];
+    let users = |counts: BTreeMap<String, u64>| -> Vec<String> { counts.into_keys().collect() };
+    let mut parts = Vec::new();
+    let mut seen = Vec::new();
+    for i in 0..3 {
+        server.state().reset();
+        let json = ws.path(&format!("closed{i}.json"));
+        let mut cmd = klavier();
+        cmd.arg("run")
+            .arg(&profile)
+            .args(["--base-url", &url, "--segment", &format!("{i}/3")])
+            .args(load)
+            .arg("--json")
+            .arg(&json);
+        run_ok(&mut cmd, &json);
+        let mine = users(server.counts());
+        let expected: Vec<String> = [i, i + 3].map(|u| format!("GET /bytes/{u}")).to_vec();
+        assert_eq!(
+            mine, expected,
+            "segment {i}/3 ran users u with u mod 3 = {i}"
+        );
+        seen.extend(mine);
+        parts.push(json);
+    }
+    server.state().reset();
+    let json = ws.path("closed.json");
+    let mut cmd = klavier();
+    cmd.arg("run")
+        .arg(&profile)
+        .args(["--base-url", &url])
+        .args(load)
+        .arg("--json")
+        .arg(&json);
+    let whole = run_ok(&mut cmd, &json).result;
+    seen.sort();
+    assert_eq!(seen, users(server.counts()), "the same population");
+    let (merged, _) = merge(&ws, &parts, None);
+    assert_eq!(merged["users"], whole["users"]);
+    assert_eq!(merged["users"], 6);
+    assert_eq!(merged["model"], "closed");
+}

@@ -81,7 +81,9 @@ pub(super) fn compile(
         },
         None => Ok(None),
     };
+    let source_addresses = source_addresses(profile, cx);
     Ok(ClientOptions {
+        source_addresses: source_addresses?,
         http: http?,
         connections: connections?,
         max_response_headers: max_response_headers?,
@@ -95,6 +97,30 @@ pub(super) fn compile(
         resolve: resolve?,
         proxy: proxy?,
     })
+}
+
+/// `[target] source_addresses`: every entry an IP address.
+fn source_addresses(
+    profile: &TargetProfile,
+    cx: &mut Context<'_>,
+) -> Result<Vec<std::net::IpAddr>, Reported> {
+    let mut found = Ok(Vec::new());
+    for (i, written) in profile.source_addresses.iter().flatten().enumerate() {
+        match (written.get_ref().trim().parse(), &mut found) {
+            (Ok(ip), Ok(list)) => list.push(ip),
+            (Ok(_), Err(_)) => {}
+            (Err(_), _) => {
+                found = Err(cx.error_help(
+                    written.span(),
+                    format!("target.source_addresses[{i}]"),
+                    format!("{:?} is not an IP address", written.get_ref()),
+                    "write local addresses, e.g. [\"127.0.0.2\", \"127.0.0.3\"] (all of \
+                     127.0.0.0/8 is loopback) or addresses of this machine's interfaces",
+                ))
+            }
+        }
+    }
+    found
 }
 
 fn http_version(

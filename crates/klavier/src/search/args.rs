@@ -1,0 +1,130 @@
+//! `klavier search`'s command line.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::Args;
+
+/// `klavier search`.
+#[derive(Debug, Args)]
+pub struct SearchArgs {
+    /// The profile (TOML); its load is replaced by each step's constant arrival rate.
+    pub profile: PathBuf,
+    /// A service-level objective every step must meet, repeatable, in the threshold
+    /// language: "p99 < 250ms", "error_rate < 1%", "request NAME: p95 < 100ms".
+    #[arg(long = "slo", value_name = "EXPRESSION", required = true, value_parser = parse_slo)]
+    pub slos: Vec<String>,
+    /// The first step's arrival rate, e.g. 50/s.
+    #[arg(long, value_name = "RATE", default_value = "50/s", value_parser = parse_rate)]
+    pub from: f64,
+    /// The highest rate tried, e.g. 20000/s.
+    #[arg(long, value_name = "RATE", default_value = "20000/s", value_parser = parse_rate)]
+    pub max: f64,
+    /// How long each step is measured (after its warm-up), e.g. 30s.
+    #[arg(long, value_name = "DURATION", default_value = "30s", value_parser = positive_duration)]
+    pub step_duration: Duration,
+    /// How long each step runs before it is measured (kept out of its figures).
+    #[arg(long, value_name = "DURATION", default_value = "5s", value_parser = duration)]
+    pub warmup: Duration,
+    /// The pause between steps, so one step's queue drains before the next.
+    #[arg(long, value_name = "DURATION", default_value = "2s", value_parser = duration)]
+    pub cooldown: Duration,
+    /// Stop when the highest passing and lowest failing rates are this close (a share of
+    /// the latter), e.g. 5%.
+    #[arg(long, value_name = "SHARE", default_value = "5%", value_parser = parse_tolerance)]
+    pub tolerance: f64,
+    /// Base URL of the target (replaces `[target] base_url`).
+    #[arg(long, value_name = "URL")]
+    pub base_url: Option<String>,
+    /// A template variable, repeatable: --var tenant=acme.
+    #[arg(long = "var", value_name = "NAME=VALUE", value_parser = parse_var)]
+    pub vars: Vec<(String, String)>,
+    /// Seed of every random choice (each step uses it).
+    #[arg(long, value_name = "N")]
+    pub seed: Option<u64>,
+    /// Worker threads (default: one per core).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=1024))]
+    pub threads: Option<u32>,
+    /// Also write every step (rate, figures, SLO results, verdict) and the outcome as
+    /// JSON (schema klavier.search/v1) to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub json: Option<PathBuf>,
+    /// No line per step on stderr while searching; only the final table.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+/// An SLO whose expression reads (the row it names is checked against the profile
+/// later, with the profile's own diagnostics).
+fn parse_slo(text: &str) -> Result<String, String> {
+    let trimmed = text.trim_start();
+    let scoped = trimmed.starts_with("request ") || trimmed.starts_with("scenario ");
+    let expression = match text.rsplit_once(':') {
+        Some((_, expression)) if scoped => expression,
+        _ => text,
+    };
+    klavier_stats::threshold::Expression::parse(expression).map_err(|e| {
+        format!("{e} (write METRIC OP VALUE, e.g. \"p99 < 250ms\" or \"error_rate < 1%\")")
+    })?;
+    Ok(text.to_owned())
+}
+
+/// `50/s`, `50` or `2.5/s`: arrivals per second, above zero.
+fn parse_rate(text: &str) -> Result<f64, String> {
+    let number = text.trim().strip_suffix("/s").unwrap_or(text.trim());
+    match number.trim().parse::<f64>() {
+        Ok(rate) if rate.is_finite() && rate > 0.0 => Ok(rate),
+        _ => Err(format!("{text:?} is not a rate such as 50/s")),
+    }
+}
+
+/// `5%` or `0.05`, strictly between 0 and 1.
+fn parse_tolerance(text: &str) -> Result<f64, String> {
+    let value = match text.trim().strip_suffix('%') {
+        Some(percent) => percent.trim().parse::<f64>().map(|p| p / 100.0),
+        None => text.trim().parse::<f64>(),
+    };
+    match value {
+        Ok(v) if v > 0.0 && v < 1.0 => Ok(v),
+        _ => Err(format!("{text:?} is not a tolerance such as 5% or 0.05")),
+    }
+}
+
+fn duration(text: &str) -> Result<Duration, String> {
+    humantime::parse_duration(text).map_err(|e| format!("{e} (expected e.g. 30s, 500ms)"))
+}
+
+fn positive_duration(text: &str) -> Result<Duration, String> {
+    match duration(text)? {
+        d if d.is_zero() => Err("must be longer than zero".to_owned()),
+        d => Ok(d),
+    }
+}
+
+fn parse_var(text: &str) -> Result<(String, String), String> {
+    let (name, value) = text
+        .split_once('=')
+        .ok_or_else(|| "expected NAME=VALUE, e.g. --var tenant=acme".to_owned())?;
+    Ok((name.trim().to_owned(), value.to_owned()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rates_and_tolerances_read_as_written() {
+        assert_eq!(parse_rate("50/s"), Ok(50.0));
+        assert_eq!(parse_rate("2.5"), Ok(2.5));
+        assert!(parse_rate("0/s").is_err());
+        assert!(parse_rate("fast").is_err());
+        assert_eq!(parse_tolerance("5%"), Ok(0.05));
+        assert_eq!(parse_tolerance("0.1"), Ok(0.1));
+        assert!(parse_tolerance("0%").is_err());
+        assert!(parse_tolerance("100%").is_err());
+        assert!(parse_slo("p99 < 250ms").is_ok());
+        assert!(parse_slo("request login: p95 < 1s").is_ok());
+        let bad = parse_slo("p99 << 50ms").expect_err("not an expression");
+        assert!(bad.contains("p99"), "{bad}");
+    }
+}

@@ -1,0 +1,114 @@
+//! `klavier search`: the highest open-model arrival rate that still meets the SLOs.
+//!
+//! Each step is a run of its own (`engine::run`) of the profile at a constant rate, with
+//! a warm-up kept out of its figures, judged on its own summary by the threshold engine
+//! (`verdict`), with a cool-down between steps so one step's queue does not spill into
+//! the next. Which rate comes next is decided by a pure state machine (`machine`); this
+//! module only runs steps and writes what they found (`report`).
+
+mod args;
+mod machine;
+mod report;
+mod step;
+mod verdict;
+
+use anyhow::Context as _;
+
+pub use args::SearchArgs;
+use machine::{Config, Next, Outcome, Search};
+use step::{Step, Stepper};
+
+use crate::exit::{BadInput, NoCapacity, Stopped};
+
+/// The growth factor between steps before the first failure.
+const GROWTH: f64 = 2.0;
+/// Tries of an inconclusive step beyond the first before it counts as a ceiling: a
+/// shared machine's hiccup (another process taking the CPU) is usually over by then.
+const RETRIES: usize = 2;
+/// A bound on the steps whatever happens (growth from 1/s to 20 000/s and bisection
+/// to 1% take about 22).
+const MAX_STEPS: usize = 40;
+
+/// Runs the search and writes its table, and its JSON when asked.
+pub fn run(args: SearchArgs) -> anyhow::Result<()> {
+    crate::engine::listen_to_os_signals();
+    if let Some(json) = &args.json {
+        let output = crate::cli::OutputArgs {
+            json: Some(json.clone()),
+            ..Default::default()
+        };
+        crate::outputs::check(&output)?;
+    }
+    if args.from > args.max {
+        return Err(BadInput(format!(
+            "--from {}/s is above --max {}/s: start below the highest rate to try",
+            args.from, args.max
+        ))
+        .into());
+    }
+    let stepper = Stepper::new(&args)?;
+    let config = Config {
+        from: args.from,
+        max: args.max,
+        tolerance: args.tolerance,
+        growth: GROWTH,
+        retries: RETRIES,
+        max_steps: MAX_STEPS,
+    };
+    let mut search = Search::new(config);
+    let mut steps: Vec<Step> = Vec::new();
+    let outcome = loop {
+        let rate = match search.next() {
+            Next::Done(outcome) => break outcome,
+            Next::Step(rate) => rate,
+        };
+        if !steps.is_empty() {
+            std::thread::sleep(args.cooldown);
+        }
+        let step = stepper.run(rate, steps.len() + 1)?;
+        if !args.quiet {
+            eprintln!("{}", report::progress_line(&step));
+        }
+        search.record(rate, step.judged.verdict);
+        let signal = step.signal;
+        steps.push(step);
+        if let Some(signal) = signal {
+            // Stopped by the user: what was found so far, then the exit code says so.
+            write(&args, &stepper, &steps, None)?;
+            return Err(Stopped(signal).into());
+        }
+    };
+    write(&args, &stepper, &steps, Some(&outcome))?;
+    match outcome {
+        Outcome::Found { .. } | Outcome::AtLeastMax { .. } => Ok(()),
+        Outcome::OutOfSteps { low: Some(_), .. } => Ok(()),
+        Outcome::BelowFirst { from } => Err(NoCapacity(format!(
+            "even the first step ({from}/s) missed the SLOs: try a lower --from"
+        ))
+        .into()),
+        Outcome::Unmeasurable { from } => anyhow::bail!(
+            "the first step ({from}/s) could not be measured: the generator fell short every time"
+        ),
+        Outcome::OutOfSteps { low: None, .. } => {
+            anyhow::bail!("no step passed within {MAX_STEPS} steps")
+        }
+    }
+}
+
+/// The table on stdout, and the JSON when asked.
+fn write(
+    args: &SearchArgs,
+    stepper: &Stepper,
+    steps: &[Step],
+    outcome: Option<&Outcome>,
+) -> anyhow::Result<()> {
+    if let Some(json) = &args.json {
+        let document = report::Document::new(args, stepper, steps, outcome);
+        crate::outputs::write_output(json, "the search's JSON", |out| {
+            serde_json::to_writer_pretty(&mut *out, &document)?;
+            writeln!(out)
+        })?;
+    }
+    let mut stdout = std::io::stdout().lock();
+    report::write_table(steps, outcome, &mut stdout).context("writing the table")
+}

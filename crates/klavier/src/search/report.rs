@@ -1,0 +1,204 @@
+//! What the search found: a line per step while it runs, the table and capacity at the
+//! end, and the JSON document of every step (`klavier.search/v1`).
+
+use std::io::{self, Write};
+
+use klavier_stats::threshold::ThresholdResult;
+use klavier_stats::Summary;
+use serde::Serialize;
+
+use super::args::SearchArgs;
+use super::machine::{Outcome, Verdict};
+use super::step::{seconds, Step, Stepper};
+
+/// The JSON document's schema name.
+pub const SCHEMA: &str = "klavier.search/v1";
+
+/// The whole search as JSON.
+#[derive(Serialize)]
+pub struct Document<'a> {
+    schema: &'static str,
+    klavier_version: &'static str,
+    profile: &'a str,
+    target: &'a str,
+    slos: Vec<String>,
+    settings: Settings,
+    /// `null` when the search was stopped by a signal before it concluded.
+    outcome: Option<&'a Outcome>,
+    steps: Vec<StepJson<'a>>,
+}
+
+#[derive(Serialize)]
+struct Settings {
+    from: f64,
+    max: f64,
+    tolerance: f64,
+    step_duration_seconds: f64,
+    warmup_seconds: f64,
+    cooldown_seconds: f64,
+}
+
+#[derive(Serialize)]
+struct StepJson<'a> {
+    number: usize,
+    rate: f64,
+    verdict: Verdict,
+    reason: &'a str,
+    #[serde(flatten)]
+    figures: Figures,
+    slos: &'a [ThresholdResult],
+    /// The step's full result (`klavier.result/v1`), warm-up apart.
+    result: &'a Summary,
+}
+
+/// The figures of the table.
+#[derive(Serialize)]
+struct Figures {
+    achieved_rate: f64,
+    requests: u64,
+    p50_ms: f64,
+    p99_ms: f64,
+    error_rate: f64,
+    dropped: u64,
+}
+
+impl Figures {
+    fn of(summary: &Summary) -> Self {
+        let totals = &summary.totals;
+        Figures {
+            achieved_rate: summary.arrivals.as_ref().map_or(0.0, |a| a.rate_per_second),
+            requests: totals.count,
+            p50_ms: totals.response_time.p50_us as f64 / 1000.0,
+            p99_ms: totals.response_time.p99_us as f64 / 1000.0,
+            error_rate: summary.failures.ratio,
+            dropped: summary.arrivals.as_ref().map_or(0, |a| a.dropped),
+        }
+    }
+}
+
+impl<'a> Document<'a> {
+    /// The document of `steps` and, if the search concluded, its outcome.
+    pub fn new(
+        args: &SearchArgs,
+        stepper: &'a Stepper,
+        steps: &'a [Step],
+        outcome: Option<&'a Outcome>,
+    ) -> Self {
+        Document {
+            schema: SCHEMA,
+            klavier_version: env!("CARGO_PKG_VERSION"),
+            profile: &stepper.name,
+            target: &stepper.target,
+            slos: stepper.slos.iter().map(|t| t.to_string()).collect(),
+            settings: Settings {
+                from: args.from,
+                max: args.max,
+                tolerance: args.tolerance,
+                step_duration_seconds: seconds(args.step_duration),
+                warmup_seconds: seconds(args.warmup),
+                cooldown_seconds: seconds(args.cooldown),
+            },
+            outcome,
+            steps: steps
+                .iter()
+                .map(|s| StepJson {
+                    number: s.number,
+                    rate: s.rate,
+                    verdict: s.judged.verdict,
+                    reason: &s.judged.reason,
+                    figures: Figures::of(&s.summary),
+                    slos: &s.judged.slos,
+                    result: &s.summary,
+                })
+                .collect(),
+        }
+    }
+}
+
+fn verdict_word(v: Verdict) -> &'static str {
+    match v {
+        Verdict::Pass => "pass",
+        Verdict::Fail => "FAIL",
+        Verdict::Inconclusive => "inconclusive",
+    }
+}
+
+/// `step 3   200.0/s  p50 5.1ms  p99 7.9ms  errors 0.00%  pass`, as it finishes.
+pub fn progress_line(step: &Step) -> String {
+    let f = Figures::of(&step.summary);
+    let mut line = format!(
+        "step {:>2} {:>9.1}/s  p50 {:>8.1}ms  p99 {:>8.1}ms  errors {:>6.2}%  {}",
+        step.number,
+        step.rate,
+        f.p50_ms,
+        f.p99_ms,
+        f.error_rate * 100.0,
+        verdict_word(step.judged.verdict)
+    );
+    if !step.judged.reason.is_empty() {
+        line.push_str(&format!(": {}", step.judged.reason));
+    }
+    line
+}
+
+/// The table of every step, then the capacity and its bracket.
+pub fn write_table(
+    steps: &[Step],
+    outcome: Option<&Outcome>,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    writeln!(
+        out,
+        "{:>4} {:>10} {:>10} {:>10} {:>10} {:>8}  verdict",
+        "step", "rate/s", "achieved/s", "p50 ms", "p99 ms", "errors"
+    )?;
+    for step in steps {
+        let f = Figures::of(&step.summary);
+        writeln!(
+            out,
+            "{:>4} {:>10.1} {:>10.1} {:>10.1} {:>10.1} {:>7.2}%  {}",
+            step.number,
+            step.rate,
+            f.achieved_rate,
+            f.p50_ms,
+            f.p99_ms,
+            f.error_rate * 100.0,
+            verdict_word(step.judged.verdict)
+        )?;
+    }
+    writeln!(out)?;
+    writeln!(out, "{}", conclusion(outcome))
+}
+
+/// The answer in one sentence.
+fn conclusion(outcome: Option<&Outcome>) -> String {
+    match outcome {
+        None => "stopped before the search concluded".to_owned(),
+        Some(Outcome::Found {
+            low,
+            high,
+            generator_limited,
+        }) => {
+            let above = if *generator_limited {
+                "the generator, not the server, fell short"
+            } else {
+                "they are missed"
+            };
+            format!("capacity: {low:.1}/s (the SLOs are met at {low:.1}/s; at {high:.1}/s {above})")
+        }
+        Some(Outcome::AtLeastMax { max }) => {
+            format!("capacity: at least {max:.1}/s (every step up to --max passed)")
+        }
+        Some(Outcome::BelowFirst { from }) => {
+            format!("capacity: below {from:.1}/s (the first step missed the SLOs)")
+        }
+        Some(Outcome::Unmeasurable { from }) => {
+            format!("no capacity: the first step ({from:.1}/s) could not be measured")
+        }
+        Some(Outcome::OutOfSteps { low, high }) => format!(
+            "out of steps: capacity between {} and {} (not narrowed to the tolerance)",
+            low.map_or("?".to_owned(), |l| format!("{l:.1}/s")),
+            high.map_or("?".to_owned(), |h| format!("{h:.1}/s"))
+        ),
+    }
+}

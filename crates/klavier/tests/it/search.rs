@@ -1,0 +1,189 @@
+//! `klavier search` through the binary against `klavier target --workers N --service D`,
+//! a server whose capacity is known analytically (N / D requests per second): the
+//! search finds it, a first step that misses the SLOs exits 3, and an SLO that does not
+//! parse is bad input (exit 2) naming it.
+
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+use crate::support::process::ServerProcess;
+use crate::support::{klavier, klavier_path, repo_file, validate_result, Workspace};
+
+/// `klavier target` with `workers` × `service`, as a process of its own so the
+/// generator and the server do not share a runtime.
+fn capacity_target(ws: &Workspace, workers: &str, service: &str) -> ServerProcess {
+    ServerProcess::start("klavier target", &ws.path("target.out"), |addr| {
+        let mut cmd = Command::new(klavier_path());
+        cmd.args(["target", "--addr", &addr.to_string()]).args([
+            "--workers",
+            workers,
+            "--service",
+            service,
+        ]);
+        cmd
+    })
+}
+
+fn profile(ws: &Workspace, base_url: &str) -> std::path::PathBuf {
+    let text = format!(
+        r#"[target]
+base_url = "{base_url}"
+
+[scenarios.get]
+[[scenarios.get.requests]]
+name = "health"
+path = "/api/health"
+"#
+    );
+    ws.write("profile.toml", text)
+}
+
+/// `klavier search` with short steps; its output and JSON document.
+fn search(ws: &Workspace, base_url: &str, args: &[&str]) -> (Output, Value) {
+    let json = ws.path("search.json");
+    let output = klavier()
+        .arg("search")
+        .arg(profile(ws, base_url))
+        .args(["--step-duration", "1500ms", "--warmup", "500ms"])
+        .args(["--cooldown", "300ms", "--threads", "1", "--json"])
+        .arg(&json)
+        .args(args)
+        .output()
+        .expect("klavier starts");
+    let text = std::fs::read_to_string(&json).unwrap_or_else(|e| {
+        panic!(
+            "no JSON ({e}); stderr:\n{}",
+            String::from_utf8_lossy(&output.stderr)
+        )
+    });
+    let document: Value = serde_json::from_str(&text).expect("the search's JSON parses");
+    validate_search(&document);
+    (output, document)
+}
+
+/// Checks a search document against `schema/search.v1.json`.
+fn validate_search(document: &Value) {
+    let text = std::fs::read_to_string(repo_file("schema/search.v1.json")).expect("the schema");
+    let schema: Value = serde_json::from_str(&text).expect("the schema parses");
+    let validator = jsonschema::validator_for(&schema).expect("the schema compiles");
+    let errors: Vec<String> = validator
+        .iter_errors(document)
+        .map(|e| e.to_string())
+        .collect();
+    assert!(errors.is_empty(), "not klavier.search/v1: {errors:#?}");
+}
+
+/// Two workers × 10 ms: 200/s. The SLO p99 < 50 ms makes the knee sharp:
+///
+/// - Below it, arrivals are evenly spaced and service is fixed, so requests queue only
+///   for the timers' jitter (about a millisecond): p99 stays near the 10 ms service
+///   time, far under 50 ms, up to the knee itself. Only a step the generator could not
+///   keep (inconclusive, tried again, then a ceiling) can end the search below it — the
+///   band's 60% floor leaves room for one such step on a shared, noisy machine.
+/// - Above it, at a rate r the queue grows by (r − 200) requests a second for the 2 s of
+///   the step (warm-up included), so its last requests wait about (r − 200)/200 × 2 s:
+///   more than 50 ms past r ≈ 205/s. So no step passes beyond about 1.03 × 200, and
+///   the 105% ceiling holds.
+#[test]
+fn the_search_finds_a_known_capacity() {
+    let ws = Workspace::new();
+    let target = capacity_target(&ws, "2", "10ms");
+    let (output, document) = search(
+        &ws,
+        &target.base_url(),
+        &[
+            "--slo",
+            "p99 < 50ms",
+            "--slo",
+            "error_rate < 1%",
+            "--from",
+            "50/s",
+        ],
+    );
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "stdout:\n{stdout}\nstderr:\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert_eq!(document["schema"], "klavier.search/v1");
+    let outcome = &document["outcome"];
+    assert_eq!(outcome["kind"], "found", "{outcome}\n{stdout}");
+    let low = outcome["low"].as_f64().expect("a capacity");
+    let high = outcome["high"].as_f64().expect("a bracket");
+    let analytic = 200.0;
+    assert!(
+        (0.6 * analytic..=1.05 * analytic).contains(&low),
+        "capacity {low}/s is not within 60–105% of {analytic}/s:\n{stdout}"
+    );
+    assert!(
+        high - low <= 0.05 * high,
+        "bracket {low}..{high} wider than 5%"
+    );
+    assert!(
+        stdout.contains(&format!("capacity: {low:.1}/s")),
+        "{stdout}"
+    );
+    let steps = document["steps"].as_array().expect("steps");
+    for step in steps {
+        validate_result(&step["result"]);
+        assert!(["pass", "fail", "inconclusive"].contains(&step["verdict"].as_str().unwrap_or("")));
+    }
+    // The first steps grow geometrically from --from.
+    assert_eq!(steps[0]["rate"], 50.0);
+    // Above the bracket nothing passed (on a loaded machine the upper end may be a
+    // generator-limited ceiling rather than a failure: both are "not a pass").
+    assert!(
+        steps
+            .iter()
+            .filter(|s| s["rate"].as_f64() >= Some(high))
+            .all(|s| s["verdict"] != "pass"),
+        "a step at or above {high}/s passed:\n{stdout}"
+    );
+}
+
+#[test]
+fn a_first_step_that_misses_the_slos_exits_3() {
+    let ws = Workspace::new();
+    // One worker × 50 ms: every response takes at least 50 ms.
+    let target = capacity_target(&ws, "1", "50ms");
+    let (output, document) = search(
+        &ws,
+        &target.base_url(),
+        &["--slo", "p99 < 20ms", "--from", "10/s"],
+    );
+    assert_eq!(
+        output.status.code(),
+        Some(3),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert_eq!(document["outcome"]["kind"], "below_first");
+    // One step, or a few at the same rate if a busy machine made it inconclusive first.
+    let steps = document["steps"].as_array().expect("steps");
+    assert!(steps.iter().all(|s| s["rate"] == 10.0), "{steps:?}");
+    assert_eq!(
+        steps.last().map(|s| &s["verdict"]),
+        Some(&Value::from("fail"))
+    );
+    assert!(String::from_utf8_lossy(&output.stdout).contains("capacity: below 10.0/s"));
+}
+
+#[test]
+fn an_slo_that_does_not_parse_is_bad_input() {
+    let ws = Workspace::new();
+    let output = klavier()
+        .arg("search")
+        .arg(profile(&ws, "http://127.0.0.1:9"))
+        .args(["--slo", "p99 << 50ms"])
+        .output()
+        .expect("klavier starts");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("p99 << 50ms"),
+        "the SLO is not named:\n{stderr}"
+    );
+}
