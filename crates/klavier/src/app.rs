@@ -37,6 +37,9 @@ pub fn main(cli: Cli) -> anyhow::Result<()> {
         Command::Compare(args) => compare(args),
         Command::Merge(args) => scale::merge(&args),
         Command::K8s(args) => scale::k8s(&args),
+        Command::Init(args) => crate::init::init(&args),
+        Command::Completions(args) => crate::shell::completions(&args),
+        Command::Man => crate::shell::man(),
         Command::Search(args) => crate::search::run(args),
     }
 }
@@ -134,7 +137,16 @@ fn run(args: RunArgs) -> anyhow::Result<()> {
     // From now on a signal is counted, not fatal: even one that arrives while the
     // profile loads ends in a stopped run with its reports.
     engine::listen_to_os_signals();
-    let plan = klavier_plan::load(&args.profile, &overrides(&args.overrides))?;
+    let overrides = overrides(&args.overrides);
+    let plan = match &args.profile {
+        Some(profile) => klavier_plan::load(profile, &overrides)?,
+        None if args.quick.url.is_some() => crate::quick::compile(&args.quick, &overrides)?,
+        None => {
+            let usage = "klavier run needs a PROFILE file, or --url URL for one request \
+                         (quick mode), e.g. klavier run --url http://127.0.0.1:8080/ -u 10 -d 30s";
+            return Err(BadInput(usage.to_owned()).into());
+        }
+    };
     let scale = args.scale.resolve()?;
     scale.check(&plan)?;
     execute(plan, &args.output, &scale)

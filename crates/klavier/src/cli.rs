@@ -41,6 +41,12 @@ pub enum Command {
     /// Print a Kubernetes manifest (a ConfigMap and an Indexed Job) that runs a profile
     /// as N segments.
     K8s(crate::scale::K8sArgs),
+    /// Write a commented starter profile (every section, defaults shown) to edit and run.
+    Init(crate::init::InitArgs),
+    /// Print the shell completion script for bash, zsh, fish, powershell or elvish.
+    Completions(crate::shell::CompletionsArgs),
+    /// Print the man page (roff), e.g. klavier man > /usr/local/share/man/man1/klavier.1
+    Man,
     /// Find the highest open-model arrival rate that still meets the SLOs: steps of
     /// rate, growing then bisecting, each judged on its own (exit 3 if even the first
     /// step fails).
@@ -93,8 +99,11 @@ pub struct ReportArgs {
 /// `klavier run`.
 #[derive(Debug, Args)]
 pub struct RunArgs {
-    /// The profile (TOML).
-    pub profile: PathBuf,
+    /// The profile (TOML); or none, with --url (quick mode).
+    pub profile: Option<PathBuf>,
+    /// Quick mode: one request from flags instead of a profile.
+    #[command(flatten)]
+    pub quick: crate::quick::QuickArgs,
     /// Changes to the profile.
     #[command(flatten)]
     pub overrides: OverrideArgs,
@@ -159,10 +168,10 @@ impl TargetArgs {
 #[derive(Debug, Args, Clone, Default)]
 pub struct OverrideArgs {
     /// Number of virtual users (replaces `[load] users`).
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    #[arg(short, long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
     pub users: Option<u32>,
     /// Test duration, e.g. 30s, 2m, 1m30s (replaces `[timings] test_duration_seconds`).
-    #[arg(long, value_name = "DURATION", value_parser = parse_positive_duration)]
+    #[arg(short, long, value_name = "DURATION", value_parser = parse_positive_duration)]
     pub duration: Option<Duration>,
     /// Base URL of the target, e.g. http://127.0.0.1:8080 (replaces `[target] base_url`).
     #[arg(long, value_name = "URL")]

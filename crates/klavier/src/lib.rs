@@ -16,13 +16,16 @@ mod cli;
 mod engine;
 mod exit;
 mod http;
+mod init;
 mod live;
 mod output;
 mod outputs;
+mod quick;
 mod report;
 mod scale;
 mod search;
 mod session;
+mod shell;
 mod thresholds;
 
 pub use http::Connector;
