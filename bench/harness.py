@@ -57,7 +57,12 @@ class Server:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
-        wait_for_port(port)
+        try:
+            wait_for_port(port)
+        except BaseException:
+            # Never leave a server behind that nobody holds a handle to.
+            self.stop()
+            raise
 
     def url(self, path):
         return f"http://127.0.0.1:{self.port}{path}"
