@@ -95,12 +95,10 @@ impl Client {
     }
 
     /// Another client of the same user, for the requests of a `parallel` list sent
-    /// beside this one's: its own HTTP/1.1 connections; its HTTP/2 streams go on this
-    /// client's connections (see [`share_with`](Self::share_with)).
+    /// beside this one's: its own HTTP/1.1 connections; before each list the engine
+    /// lends it this client's HTTP/2 connections (see [`share_with`](Self::share_with)).
     pub fn lane(&self) -> Self {
-        let mut lane = Client::new(self.connector.clone());
-        self.share_with(&mut lane);
-        lane
+        Client::new(self.connector.clone())
     }
 
     /// Puts this client's open HTTP/2 connections into `lane`, so its requests to
