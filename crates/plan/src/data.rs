@@ -3,8 +3,11 @@
 //! A table is read once at start into one text buffer plus cell boundaries (no string per
 //! cell), so a million rows load in about a second and are shared by every user through
 //! an `Arc`, never copied. Cells are text: a JSON number or boolean keeps its JSON
-//! spelling, a nested value its JSON text, `null` the empty string.
+//! spelling, a nested value its JSON text, `null` the empty string. A column may be
+//! declared a [`ColumnType`] (`types = { qty = "int" }`): every cell is checked when the
+//! file is read, and templates see the column's values as numbers or booleans.
 
+use std::collections::BTreeMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -38,6 +41,72 @@ pub enum Per {
     User,
 }
 
+/// What a column's cells are, as templates see them: text unless the feeder's `types`
+/// says otherwise.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ColumnType {
+    /// Any text (`"string"`).
+    #[default]
+    Text,
+    /// A whole number, `i64` (`"int"`).
+    Int,
+    /// A finite number (`"float"`).
+    Float,
+    /// `true` or `false` (`"bool"`).
+    Bool,
+}
+
+impl ColumnType {
+    /// The names a profile writes, with their types.
+    pub const NAMES: [(&'static str, ColumnType); 4] = [
+        ("string", ColumnType::Text),
+        ("int", ColumnType::Int),
+        ("float", ColumnType::Float),
+        ("bool", ColumnType::Bool),
+    ];
+
+    /// The name a profile writes.
+    pub fn name(self) -> &'static str {
+        Self::NAMES
+            .iter()
+            .find(|(_, t)| *t == self)
+            .map_or("string", |(name, _)| name)
+    }
+
+    /// `cell` as a template value of this type, or why it is not one.
+    pub fn value(self, cell: &str) -> Result<minijinja::Value, String> {
+        let wrong = || format!("{cell:?} is not {}", self.article());
+        match self {
+            ColumnType::Text => Ok(minijinja::Value::from(cell)),
+            ColumnType::Int => cell
+                .parse::<i64>()
+                .map(minijinja::Value::from)
+                .map_err(|_| wrong()),
+            ColumnType::Float => match cell.parse::<f64>() {
+                Ok(x) if x.is_finite() => Ok(minijinja::Value::from(x)),
+                _ => Err(wrong()),
+            },
+            ColumnType::Bool => match cell {
+                "true" => Ok(minijinja::Value::from(true)),
+                "false" => Ok(minijinja::Value::from(false)),
+                _ => Err(wrong()),
+            },
+        }
+    }
+
+    fn article(self) -> &'static str {
+        match self {
+            ColumnType::Text => "a string",
+            ColumnType::Int => "an int (a whole number such as 42 or -7)",
+            ColumnType::Float => "a float (a finite number such as 2.5 or 1e3)",
+            ColumnType::Bool => "a bool (true or false)",
+        }
+    }
+}
+
+/// Declared column types by column name (`[data.NAME] types`); others are text.
+pub type Types = BTreeMap<String, ColumnType>;
+
 /// A validated `[data.NAME]`.
 #[derive(Debug, Clone)]
 pub struct Feeder {
@@ -57,6 +126,8 @@ pub struct Feeder {
 #[derive(Clone, PartialEq, Eq)]
 pub struct Table {
     columns: Vec<String>,
+    /// The type of each column, by index.
+    types: Vec<ColumnType>,
     text: String,
     /// End offset in `text` of every cell, row by row; a cell starts where the previous ends.
     ends: Vec<usize>,
@@ -72,17 +143,58 @@ impl fmt::Debug for Table {
 }
 
 impl Table {
-    fn new(columns: Vec<String>) -> Self {
+    fn new(columns: Vec<String>, types: &Types) -> Self {
+        let types = columns
+            .iter()
+            .map(|c| types.get(c).copied().unwrap_or_default())
+            .collect();
         Self {
             columns,
+            types,
             text: String::new(),
             ends: Vec::new(),
         }
     }
 
-    fn push_cell(&mut self, cell: &str) {
+    /// Appends the next cell; a cell of a typed column must be of its type.
+    fn push_cell(&mut self, cell: &str) -> Result<(), String> {
+        let column = self.ends.len() % self.columns.len().max(1);
+        if let Some(kind) = self.types.get(column).filter(|t| **t != ColumnType::Text) {
+            kind.value(cell)
+                .map_err(|e| format!("column {:?}: {e}", self.columns[column]))?;
+        }
         self.text.push_str(cell);
         self.ends.push(self.text.len());
+        Ok(())
+    }
+
+    /// The type of column `column` (text unless declared).
+    pub fn column_type(&self, column: usize) -> ColumnType {
+        self.types.get(column).copied().unwrap_or_default()
+    }
+
+    /// The cell at `row`, `column` as a template value of its column's type (checked
+    /// when the file was read, so a typed cell always parses).
+    pub fn value(&self, row: usize, column: usize) -> minijinja::Value {
+        let cell = self.cell(row, column);
+        self.column_type(column)
+            .value(cell)
+            .unwrap_or_else(|_| minijinja::Value::from(cell))
+    }
+
+    /// The columns for `klavier check`: names, typed ones with their type
+    /// (`user, qty: int`).
+    pub fn describe_columns(&self) -> String {
+        let described: Vec<String> = self
+            .columns
+            .iter()
+            .enumerate()
+            .map(|(i, name)| match self.column_type(i) {
+                ColumnType::Text => name.clone(),
+                kind => format!("{name}: {}", kind.name()),
+            })
+            .collect();
+        described.join(", ")
     }
 
     /// The column names, in file order (JSON: the first object's keys, in order).
@@ -135,6 +247,12 @@ impl std::error::Error for DataError {}
 /// Reads the table in `path`: `.json` (an array of objects), `.jsonl`/`.ndjson` (one object
 /// per line), anything else CSV with a header row.
 pub fn load(path: &Path) -> Result<Table, DataError> {
+    load_typed(path, &Types::new())
+}
+
+/// As [`load`], checking that every cell of a column `types` names is of its type (a
+/// cell that is not names its line).
+pub fn load_typed(path: &Path, types: &Types) -> Result<Table, DataError> {
     let error = |line: Option<u64>, message: String| DataError {
         path: path.to_owned(),
         line,
@@ -146,9 +264,9 @@ pub fn load(path: &Path) -> Result<Table, DataError> {
         .and_then(|e| e.to_str())
         .map(str::to_ascii_lowercase);
     let table = match extension.as_deref() {
-        Some("json") => parse_json_array(&bytes),
-        Some("jsonl" | "ndjson") => parse_json_lines(&bytes),
-        _ => parse_csv(&bytes),
+        Some("json") => parse_json_array_typed(&bytes, types),
+        Some("jsonl" | "ndjson") => parse_json_lines_typed(&bytes, types),
+        _ => parse_csv_typed(&bytes, types),
     }
     .map_err(|(line, message)| error(line, message))?;
     if table.rows() == 0 {
@@ -161,6 +279,11 @@ type ParseError = (Option<u64>, String);
 
 /// CSV with a header row; every row must have as many fields as the header.
 pub fn parse_csv(bytes: &[u8]) -> Result<Table, ParseError> {
+    parse_csv_typed(bytes, &Types::new())
+}
+
+/// As [`parse_csv`], with typed columns.
+pub fn parse_csv_typed(bytes: &[u8], types: &Types) -> Result<Table, ParseError> {
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(true)
         .from_reader(bytes);
@@ -176,7 +299,7 @@ pub fn parse_csv(bytes: &[u8]) -> Result<Table, ParseError> {
     if let Some(dup) = duplicate(&headers) {
         return Err((Some(1), format!("column {dup:?} appears twice")));
     }
-    let mut table = Table::new(headers);
+    let mut table = Table::new(headers, types);
     let mut record = csv::StringRecord::new();
     let mut last_line = None;
     let mut last_spans_lines = false;
@@ -189,7 +312,7 @@ pub fn parse_csv(bytes: &[u8]) -> Result<Table, ParseError> {
             .next_back()
             .is_some_and(|f| f.contains(['\n', '\r']));
         for field in &record {
-            table.push_cell(field);
+            table.push_cell(field).map_err(|m| (last_line, m))?;
         }
     }
     // The csv crate reads a quote that is never closed to the end of the file, as one
@@ -226,6 +349,11 @@ fn duplicate(names: &[String]) -> Option<&String> {
 
 /// A JSON array of objects.
 pub fn parse_json_array(bytes: &[u8]) -> Result<Table, ParseError> {
+    parse_json_array_typed(bytes, &Types::new())
+}
+
+/// As [`parse_json_array`], with typed columns.
+pub fn parse_json_array_typed(bytes: &[u8], types: &Types) -> Result<Table, ParseError> {
     let rows: Vec<serde_json::Map<String, serde_json::Value>> = serde_json::from_slice(bytes)
         .map_err(|e| {
             let message = format!("not a JSON array of objects: {e}");
@@ -233,14 +361,19 @@ pub fn parse_json_array(bytes: &[u8]) -> Result<Table, ParseError> {
         })?;
     let mut table: Option<Table> = None;
     for (index, row) in rows.iter().enumerate() {
-        let table = table.get_or_insert_with(|| Table::new(row.keys().cloned().collect()));
+        let table = table.get_or_insert_with(|| Table::new(row.keys().cloned().collect(), types));
         push_object(table, row).map_err(|m| (None, format!("element {index}: {m}")))?;
     }
-    Ok(table.unwrap_or_else(|| Table::new(Vec::new())))
+    Ok(table.unwrap_or_else(|| Table::new(Vec::new(), types)))
 }
 
 /// One JSON object per line; blank lines are skipped.
 pub fn parse_json_lines(bytes: &[u8]) -> Result<Table, ParseError> {
+    parse_json_lines_typed(bytes, &Types::new())
+}
+
+/// As [`parse_json_lines`], with typed columns.
+pub fn parse_json_lines_typed(bytes: &[u8], types: &Types) -> Result<Table, ParseError> {
     let mut table: Option<Table> = None;
     for (index, line) in bytes.split(|&b| b == b'\n').enumerate() {
         let line_no = Some(index as u64 + 1);
@@ -249,10 +382,10 @@ pub fn parse_json_lines(bytes: &[u8]) -> Result<Table, ParseError> {
         }
         let row: serde_json::Map<String, serde_json::Value> = serde_json::from_slice(line)
             .map_err(|e| (line_no, format!("not a JSON object: {e}")))?;
-        let table = table.get_or_insert_with(|| Table::new(row.keys().cloned().collect()));
+        let table = table.get_or_insert_with(|| Table::new(row.keys().cloned().collect(), types));
         push_object(table, &row).map_err(|m| (line_no, m))?;
     }
-    Ok(table.unwrap_or_else(|| Table::new(Vec::new())))
+    Ok(table.unwrap_or_else(|| Table::new(Vec::new(), types)))
 }
 
 fn push_object(
@@ -272,9 +405,9 @@ fn push_object(
             .get(&table.columns[c])
             .ok_or_else(|| format!("has no key {:?}", table.columns[c]))?;
         match value {
-            serde_json::Value::String(s) => table.push_cell(s),
-            serde_json::Value::Null => table.push_cell(""),
-            other => table.push_cell(&other.to_string()),
+            serde_json::Value::String(s) => table.push_cell(s)?,
+            serde_json::Value::Null => table.push_cell("")?,
+            other => table.push_cell(&other.to_string())?,
         }
     }
     Ok(())
@@ -350,6 +483,84 @@ mod tests {
         let (line, message) = parse_json_lines(b"{\"a\": 1}\n{oops}\n").expect_err("bad line");
         assert_eq!(line, Some(2));
         assert!(message.starts_with("not a JSON object"), "{message}");
+    }
+
+    fn types(pairs: &[(&str, ColumnType)]) -> Types {
+        pairs.iter().map(|(n, t)| ((*n).to_owned(), *t)).collect()
+    }
+
+    #[test]
+    fn typed_columns_are_values_of_their_type() {
+        let declared = types(&[
+            ("qty", ColumnType::Int),
+            ("price", ColumnType::Float),
+            ("active", ColumnType::Bool),
+            ("zip", ColumnType::Text),
+        ]);
+        let t = parse_csv_typed(
+            b"qty,price,active,zip,name
+3,2.5,true,01234,ann
+-7,1e3,false,9,bob
+",
+            &declared,
+        )
+        .expect("valid");
+        use minijinja::Value;
+        let row: Vec<Value> = (0..5).map(|c| t.value(0, c)).collect();
+        assert_eq!(
+            row,
+            [
+                Value::from(3),
+                Value::from(2.5),
+                Value::from(true),
+                Value::from("01234"),
+                Value::from("ann")
+            ]
+        );
+        assert_eq!(t.value(1, 0), Value::from(-7));
+        assert_eq!(t.value(1, 1), Value::from(1000.0));
+        // Cells are still text where text is wanted (a path, a header).
+        assert_eq!(t.cell(0, 1), "2.5");
+        assert_eq!(
+            t.describe_columns(),
+            "qty: int, price: float, active: bool, zip, name"
+        );
+    }
+
+    #[test]
+    fn a_cell_that_is_not_of_its_columns_type_names_its_line() {
+        let declared = types(&[("qty", ColumnType::Int)]);
+        let err = parse_csv_typed(
+            b"name,qty
+ann,3
+bob,3.5
+",
+            &declared,
+        )
+        .err();
+        let message = r#"column "qty": "3.5" is not an int (a whole number such as 42 or -7)"#;
+        assert_eq!(err, Some((Some(3), message.to_owned())));
+        let declared = types(&[("ok", ColumnType::Bool), ("x", ColumnType::Float)]);
+        let (line, message) = parse_json_lines_typed(
+            b"{\"ok\": true, \"x\": 1}\n{\"ok\": \"yes\", \"x\": 2}\n",
+            &declared,
+        )
+        .expect_err("not a bool");
+        assert_eq!(line, Some(2));
+        assert!(
+            message.starts_with(r#"column "ok": "yes" is not a bool"#),
+            "{message}"
+        );
+        let (_, message) = parse_json_array_typed(br#"[{"x": 1}, {"x": "NaN"}]"#, &declared)
+            .expect_err("not finite");
+        assert!(
+            message.starts_with(r#"element 1: column "x": "NaN" is not a float"#),
+            "{message}"
+        );
+        // A JSON number is an int's cell; null (the empty cell) is not.
+        let declared = types(&[("n", ColumnType::Int)]);
+        assert!(parse_json_array_typed(br#"[{"n": 7}]"#, &declared).is_ok());
+        assert!(parse_json_array_typed(br#"[{"n": null}]"#, &declared).is_err());
     }
 
     #[test]

@@ -80,7 +80,7 @@ impl SessionPlan {
                 "  data {:<12} {} rows ({}), {} per {}",
                 feeder.name,
                 feeder.table.rows(),
-                feeder.table.columns().join(", "),
+                feeder.table.describe_columns(),
                 format!("{:?}", feeder.strategy).to_lowercase(),
                 format!("{:?}", feeder.per).to_lowercase(),
             )?;

@@ -17,7 +17,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 use base64::Engine as _;
-use minijinja::{Environment, ErrorKind, UndefinedBehavior, Value};
+use minijinja::value::ValueKind;
+use minijinja::{Environment, ErrorKind, Output, State, UndefinedBehavior, Value};
 
 /// Functions a template may call. `env` is resolved at compile time; the others are
 /// provided by the engine's renderer.
@@ -53,7 +54,14 @@ pub enum Encode {
     Form,
     /// Escaped as the inside of a JSON string (string values of `json` bodies).
     JsonString,
+    /// A whole JSON value: a `json` string that is exactly one `{{ … }}` becomes the
+    /// value's JSON (a number, boolean, null, array or object as such, anything else a
+    /// string). The template's own formatter writes it ([`Templates::add_json_value`]).
+    JsonValue,
 }
+
+/// Names of templates whose output is a JSON value start with this; others with `t`.
+const JSON_VALUE_PREFIX: &str = "j";
 
 /// One piece of a [`Text`]: literal text, or the output of a template.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -183,6 +191,7 @@ impl Templates {
         env.set_keep_trailing_newline(true);
         env.set_debug(true);
         env.add_filter("base64", base64_filter);
+        env.set_formatter(format_value);
         Self {
             env,
             count: 0,
@@ -228,7 +237,30 @@ impl Templates {
         scope: &Scope,
         env: &dyn Fn(&str) -> Option<String>,
     ) -> Result<Arc<str>, Vec<TemplateError>> {
-        let name: Arc<str> = format!("t{}", self.count).into();
+        self.add_named("t", source, scope, env)
+    }
+
+    /// As [`add`](Self::add), for a template that is exactly one `{{ … }}` (see
+    /// [`is_single_expression`]) whose output is the value's JSON: `{{ n }}` with `n = 3`
+    /// renders `3`, with `n = "3"` renders `"3"` (strings stay strings: `| string` makes
+    /// a number one, `| int` a string a number).
+    pub fn add_json_value(
+        &mut self,
+        source: &str,
+        scope: &Scope,
+        env: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<Arc<str>, Vec<TemplateError>> {
+        self.add_named(JSON_VALUE_PREFIX, source, scope, env)
+    }
+
+    fn add_named(
+        &mut self,
+        prefix: &str,
+        source: &str,
+        scope: &Scope,
+        env: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<Arc<str>, Vec<TemplateError>> {
+        let name: Arc<str> = format!("{prefix}{}", self.count).into();
         if let Err(e) = self
             .env
             .add_template_owned(name.to_string(), source.to_owned())
@@ -329,6 +361,39 @@ impl Templates {
             })
         });
     }
+}
+
+/// Whether `source` is exactly one `{{ … }}` expression, nothing around it: a `json`
+/// string written so is a JSON value of the expression's type, not a string.
+pub fn is_single_expression(source: &str) -> bool {
+    source.starts_with("{{") && code_end(source, 2, "}}") == source.len() && source.ends_with("}}")
+}
+
+/// Writes a value as templates print it, or, in a template added by
+/// [`Templates::add_json_value`], as JSON: numbers, booleans, none (`null`), lists and
+/// maps as such; strings and anything else as a JSON string of their text.
+fn format_value(
+    out: &mut Output<'_>,
+    state: &State<'_, '_>,
+    value: &Value,
+) -> Result<(), minijinja::Error> {
+    // minijinja checks strictness only with its own formatter: an unset variable is
+    // still an error here, never an empty string sent to the server.
+    if value.is_undefined() && matches!(state.undefined_behavior(), UndefinedBehavior::Strict) {
+        return Err(minijinja::Error::from(ErrorKind::UndefinedError));
+    }
+    if !state.name().starts_with(JSON_VALUE_PREFIX) {
+        return minijinja::escape_formatter(out, state, value);
+    }
+    let json = match value.kind() {
+        ValueKind::Number | ValueKind::Bool | ValueKind::None | ValueKind::Seq | ValueKind::Map => {
+            serde_json::to_string(value)
+        }
+        _ => serde_json::to_string(&value.to_string()),
+    }
+    .map_err(|e| minijinja::Error::new(ErrorKind::BadSerialization, e.to_string()))?;
+    out.write_str(&json)
+        .map_err(|_| minijinja::Error::new(ErrorKind::WriteFailure, "cannot write the value"))
 }
 
 /// What [`code_only`] does with string literals inside tags.

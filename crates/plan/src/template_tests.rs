@@ -173,3 +173,91 @@ fn literals_merge_and_templates_mark_a_text() {
     assert_eq!(text.pieces[0], Piece::Literal("/a/b".into()));
     assert!(text.is_templated());
 }
+
+#[test]
+fn a_single_expression_is_recognized_and_nothing_else() {
+    assert!(is_single_expression("{{ n }}"));
+    assert!(is_single_expression("{{- random_int(1, 5) -}}"));
+    assert!(is_single_expression("{{ x | default('}}') }}"));
+    assert!(!is_single_expression(" {{ n }}"));
+    assert!(!is_single_expression("{{ n }} "));
+    assert!(!is_single_expression("n={{ n }}"));
+    assert!(!is_single_expression("{{ a }}{{ b }}"));
+    assert!(!is_single_expression("{% if a %}1{% endif %}"));
+    assert!(!is_single_expression("{{ n "));
+}
+
+/// `source` added as a JSON value and rendered with `n`.
+fn json_value(source: &str, n: Value) -> String {
+    let mut templates = Templates::new();
+    let scope = Scope {
+        variables: ["n".to_owned()].into(),
+        ..Scope::default()
+    };
+    let name = templates
+        .add_json_value(source, &scope, &no_env)
+        .expect("compiles");
+    templates
+        .environment()
+        .get_template(&name)
+        .and_then(|t| t.render(minijinja::context! { n => n }))
+        .expect("renders")
+}
+
+#[test]
+fn a_json_value_template_renders_the_values_json() {
+    assert_eq!(json_value("{{ n }}", Value::from(3)), "3");
+    assert_eq!(json_value("{{ n }}", Value::from(-2.5)), "-2.5");
+    assert_eq!(json_value("{{ n }}", Value::from(true)), "true");
+    assert_eq!(json_value("{{ n }}", Value::from(())), "null");
+    assert_eq!(json_value("{{ n }}", Value::from(vec![1, 2])), "[1,2]");
+    // Strings stay strings, escaped: text that looks like a number included.
+    assert_eq!(json_value("{{ n }}", Value::from("3")), r#""3""#);
+    assert_eq!(json_value("{{ n }}", Value::from("a\"b\n")), r#""a\"b\n""#);
+    // Filters decide: `string` makes a string, `int` and `float` numbers.
+    assert_eq!(json_value("{{ n | string }}", Value::from(3)), r#""3""#);
+    assert_eq!(json_value("{{ n | int }}", Value::from("42")), "42");
+    assert_eq!(json_value("{{ n * 2 }}", Value::from(21)), "42");
+    assert_eq!(json_value("{{ n > 1 }}", Value::from(2)), "true");
+    // Not a number JSON can hold: null, as JSON.stringify writes it.
+    assert_eq!(json_value("{{ n }}", Value::from(f64::NAN)), "null");
+}
+
+#[test]
+fn other_templates_print_values_as_text() {
+    let mut templates = Templates::new();
+    let scope = Scope {
+        variables: ["n".to_owned()].into(),
+        ..Scope::default()
+    };
+    let name = templates.add("{{ n }}", &scope, &no_env).expect("compiles");
+    let rendered = templates
+        .environment()
+        .get_template(&name)
+        .and_then(|t| t.render(minijinja::context! { n => "3" }))
+        .expect("renders");
+    assert_eq!(rendered, "3");
+}
+
+#[test]
+fn an_unset_variable_is_still_an_error_whatever_the_template() {
+    let scope = Scope {
+        variables: ["n".to_owned()].into(),
+        ..Scope::default()
+    };
+    let mut templates = Templates::new();
+    let plain = templates
+        .add("/x/{{ n }}", &scope, &no_env)
+        .expect("compiles");
+    let typed = templates
+        .add_json_value("{{ n }}", &scope, &no_env)
+        .expect("compiles");
+    for name in [plain, typed] {
+        let rendered = templates
+            .environment()
+            .get_template(&name)
+            .and_then(|t| t.render(minijinja::context! {}));
+        let kind = rendered.as_ref().map_err(minijinja::Error::kind);
+        assert_eq!(kind, Err(ErrorKind::UndefinedError), "{name}: {rendered:?}");
+    }
+}

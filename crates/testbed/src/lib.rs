@@ -17,7 +17,7 @@
 //! | `/status/{code}` | that status, 200..=999 (otherwise 400) |
 //! | `/bytes/{n}` | `n` bytes (at most [`MAX_BYTES`], otherwise 400) |
 //! | `GET /api/chunked?chunks=N&size=M` | `N` chunks of `M` bytes with no `Content-Length`, so HTTP/1.1 frames them `Transfer-Encoding: chunked`, one chunk each (defaults [`DEFAULT_CHUNKS`] and [`DEFAULT_CHUNK_SIZE`]; `M` from 1 to [`MAX_CHUNK_SIZE`], `N`×`M` at most [`MAX_BYTES`], otherwise 400) |
-//! | `/echo` | 200 JSON: method, path, query, version, headers, body, body_len |
+//! | `/echo` | 200 JSON: method, path, query, version, headers, body, body_len, and `json`: the body parsed as JSON (`null` if it is not) |
 //! | `/api/session/…`, `/cookies…` | user journeys: login, token, logout, cookies (see `accounts`) |
 //! | `GET /__klavier/counts` | 200 JSON of the counts (not counted itself) |
 //! | `GET /__klavier/timing` | 200 JSON of the target's own service times and connection accepts (not counted) |

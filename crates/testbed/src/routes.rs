@@ -257,6 +257,9 @@ async fn echo(request: Request<Incoming>) -> Response<ResponseBody> {
         "body": String::from_utf8_lossy(&kept),
         "body_len": len,
         "body_truncated": len > kept.len() as u64,
+        // The body as the JSON value it is (null when it is none), so a client can
+        // check the types it sent: `{"qty":3}` is not `{"qty":"3"}`.
+        "json": serde_json::from_slice::<Value>(&kept).ok(),
     });
     json(to_json(&doc))
 }

@@ -121,7 +121,8 @@ fn explain(e: Error) -> RenderError {
 
 fn encode_into(rendered: &str, encode: Encode, out: &mut String) {
     match encode {
-        Encode::Raw => out.push_str(rendered),
+        // A JSON value is written as JSON by the template's own formatter.
+        Encode::Raw | Encode::JsonValue => out.push_str(rendered),
         Encode::Form => out.extend(url::form_urlencoded::byte_serialize(rendered.as_bytes())),
         Encode::JsonString => {
             let quoted = serde_json::to_string(rendered).expect("a string always serializes");

@@ -7,11 +7,14 @@ use std::time::Duration;
 
 use http::{HeaderMap, HeaderValue};
 use klavier_plan::checks::{Expect, JsonCheck};
-use klavier_plan::data::{parse_csv, Feeder, OnExhausted, Per, Strategy};
+use klavier_plan::data::{
+    parse_csv, parse_csv_typed, ColumnType, Feeder, OnExhausted, Per, Strategy,
+};
 use klavier_plan::extract::{ExtractFrom, Extraction};
 use klavier_plan::template::{Encode, Scope, Templates, Text};
 use minijinja::Value;
 use proptest::prelude::*;
+use serde_json::json;
 use serde_json_path::JsonPath;
 
 use super::*;
@@ -140,6 +143,57 @@ fn encodings_apply_to_template_output_only() {
     let mut out = String::new();
     session.render(&renderer, &text, &mut out).expect("renders");
     assert_eq!(out, r#"q=a+b%26%22c%22 j="a b&\"c\"""#);
+}
+
+#[test]
+fn a_json_value_keeps_the_type_of_what_it_renders() {
+    let types = klavier_plan::data::Types::from([("qty".to_owned(), ColumnType::Int)]);
+    let table = parse_csv_typed(b"qty,zip\n3,01234\n", &types).expect("valid csv");
+    let feeders = [Feeder {
+        name: "items".into(),
+        table: Arc::new(table),
+        strategy: Strategy::Sequential,
+        per: Per::User,
+        on_exhausted: OnExhausted::Stop,
+    }];
+    let (shared, _) = shared_with(&[], &feeders);
+    let scope = Scope {
+        variables: ["token".to_owned()].into(),
+        feeders: [("items".to_owned(), vec!["qty".to_owned(), "zip".to_owned()])].into(),
+    };
+    let mut templates = Templates::new();
+    let mut text = Text::default();
+    text.push_literal("[");
+    for (i, source) in [
+        "{{ random_int(1, 5) }}",
+        "{{ items.qty }}",
+        "{{ items.zip }}",
+        "{{ items.qty | string }}",
+        "{{ token }}",
+    ]
+    .iter()
+    .enumerate()
+    {
+        if i > 0 {
+            text.push_literal(",");
+        }
+        let name = templates
+            .add_json_value(source, &scope, &|_| None)
+            .expect("compiles");
+        text.push_template(name, Encode::JsonValue);
+    }
+    text.push_literal("]");
+    let renderer = Renderer::new(&templates);
+    let mut session = Session::start(&shared, 0, 1).expect("starts");
+    session.vars_mut().set(&"token".into(), Value::from("7"));
+    let mut out = String::new();
+    session.render(&renderer, &text, &mut out).expect("renders");
+    let json: serde_json::Value = serde_json::from_str(&out).expect("valid JSON");
+    let qty = json[0].as_i64().expect("random_int() is a number");
+    assert!((1..=5).contains(&qty), "{out}");
+    let rest = json.as_array().map(|items| items[1..].to_vec());
+    let wanted = vec![json!(3), json!("01234"), json!("3"), json!("7")];
+    assert_eq!(rest, Some(wanted), "{out}");
 }
 
 #[test]

@@ -113,7 +113,8 @@ impl Object for Row {
 
     fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
         let column = self.table.column(key.as_str()?)?;
-        Some(Value::from(self.table.cell(self.row, column)))
+        // A typed column's cells are numbers or booleans (checked when the file was read).
+        Some(self.table.value(self.row, column))
     }
 
     fn enumerate(self: &Arc<Self>) -> Enumerator {

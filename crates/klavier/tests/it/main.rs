@@ -40,3 +40,4 @@ mod thresholds;
 mod tls;
 mod traffic;
 mod tui;
+mod typed;

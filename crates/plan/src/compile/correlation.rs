@@ -12,7 +12,7 @@ use serde_json_path::JsonPath;
 use super::request::to_json;
 use super::{parse_duration, templated, Context, Reported};
 use crate::checks::{Expect, Expected, JsonCheck};
-use crate::data::{self, Feeder, OnExhausted, Per, Strategy};
+use crate::data::{self, ColumnType, Feeder, OnExhausted, Per, Strategy};
 use crate::error::Span;
 use crate::extract::{ExtractFrom, Extraction};
 use crate::locate::join;
@@ -67,12 +67,32 @@ pub(super) fn variables(
     for (name, value) in overrides {
         match variable_name_problem(name) {
             Some(problem) => _ = cx.cli_error("--var", problem),
-            None => {
-                values.insert(name.clone(), minijinja::Value::from(value.as_str()));
-            }
+            None => match like(values.get(name), value) {
+                Ok(typed) => {
+                    values.insert(name.clone(), typed);
+                }
+                Err(problem) => _ = cx.cli_error("--var", format!("{name}={value}: {problem}")),
+            },
         }
     }
     values
+}
+
+/// A `--var` value, of the type of the `[variables]` entry it replaces: a number or
+/// boolean there stays one (a `json` value `"{{ n }}"` stays a number), text otherwise.
+fn like(written: Option<&minijinja::Value>, text: &str) -> Result<minijinja::Value, String> {
+    use minijinja::value::ValueKind;
+    let Some(written) = written else {
+        return Ok(minijinja::Value::from(text));
+    };
+    let kind = match written.kind() {
+        ValueKind::Bool => ColumnType::Bool,
+        ValueKind::Number if written.is_integer() => ColumnType::Int,
+        ValueKind::Number => ColumnType::Float,
+        _ => ColumnType::Text,
+    };
+    kind.value(text)
+        .map_err(|e| format!("{e}, as [variables] declares it"))
 }
 
 /// `[data.NAME]` tables: each file read now, relative to the profile.
@@ -127,13 +147,17 @@ fn feeder(name: &str, data: &DataProfile, field: &str, cx: &mut Context<'_>) -> 
         cx.error_help(span, field, "the feeder has no file", help);
         return None;
     };
-    let table = match data::load(&cx.resolve(file.get_ref())) {
+    let types = column_types(data, field, cx)?;
+    let table = match data::load_typed(&cx.resolve(file.get_ref()), &types) {
         Ok(table) => table,
         Err(e) => {
             cx.error(file.span(), join(field, "file"), e.to_string());
             return None;
         }
     };
+    if !declared_columns_exist(data, &table, field, cx) {
+        return None;
+    }
     Some(Feeder {
         name: name.to_owned(),
         table: Arc::new(table),
@@ -141,6 +165,72 @@ fn feeder(name: &str, data: &DataProfile, field: &str, cx: &mut Context<'_>) -> 
         per: per?,
         on_exhausted: on_exhausted?,
     })
+}
+
+/// `types = { qty = "int", … }`: each column's declared type.
+fn column_types(data: &DataProfile, field: &str, cx: &mut Context<'_>) -> Option<data::Types> {
+    let mut types = data::Types::new();
+    let mut valid = true;
+    for (column, written) in data.types.iter().flatten() {
+        let kind = ColumnType::NAMES
+            .iter()
+            .find(|(name, _)| name == written.get_ref());
+        match kind {
+            Some((_, kind)) => {
+                types.insert(column.clone(), *kind);
+            }
+            None => {
+                let names: Vec<String> = ColumnType::NAMES
+                    .iter()
+                    .map(|(n, _)| format!("{n:?}"))
+                    .collect();
+                let message = format!(
+                    "{:?} is not a column type: one of {}",
+                    written.get_ref(),
+                    names.join(", ")
+                );
+                let help = r#"e.g. types = { qty = "int", price = "float", active = "bool" }"#;
+                let at = join(&join(field, "types"), column);
+                cx.error_help(written.span(), at, message, help);
+                valid = false;
+            }
+        }
+    }
+    valid.then_some(types)
+}
+
+/// Every column `types` names is one of the file's.
+fn declared_columns_exist(
+    data: &DataProfile,
+    table: &data::Table,
+    field: &str,
+    cx: &mut Context<'_>,
+) -> bool {
+    let mut valid = true;
+    for (column, written) in data.types.iter().flatten() {
+        if table.column(column).is_some() {
+            continue;
+        }
+        let columns = table.columns();
+        let near = columns
+            .iter()
+            .map(|c| (strsim::jaro_winkler(column, c), c))
+            .filter(|(score, _)| *score > 0.8)
+            .max_by(|a, b| a.0.total_cmp(&b.0));
+        let help = match near {
+            Some((_, c)) => format!("did you mean {c:?}?"),
+            None => format!("its columns are: {}", columns.join(", ")),
+        };
+        let message = format!("the file has no column {column:?}");
+        cx.error_help(
+            written.span(),
+            join(&join(field, "types"), column),
+            message,
+            help,
+        );
+        valid = false;
+    }
+    valid
 }
 
 /// One of a few words; the first is the default.

@@ -13,7 +13,8 @@ use crate::error::Span;
 use crate::locate::join;
 use crate::profile::{HeadersProfile, RequestProfile};
 use crate::template::{
-    is_template, Encode, RequestTemplate, Scope, TemplateError, Templates, Text,
+    is_single_expression, is_template, Encode, RequestTemplate, Scope, TemplateError, Templates,
+    Text,
 };
 
 /// Reads an environment variable (`std::env::var`, or a stand-in in tests).
@@ -79,10 +80,13 @@ pub(super) fn add(
 ) -> bool {
     let templating = &mut cx.templating;
     let env = &templating.env;
-    match templating
-        .templates
-        .add(text, &templating.scope, env.as_ref())
-    {
+    let templates = &mut templating.templates;
+    let added = if encode == Encode::JsonValue {
+        templates.add_json_value(text, &templating.scope, env.as_ref())
+    } else {
+        templates.add(text, &templating.scope, env.as_ref())
+    };
+    match added {
         Ok(name) => {
             out.push_template(name, encode);
             true
@@ -300,9 +304,13 @@ pub(super) fn form_text(
     valid
 }
 
-/// A `json` value as JSON text whose templated strings are rendered and escaped.
+/// A `json` value as JSON text whose templated strings are rendered and escaped; a
+/// string that is exactly one `{{ … }}` is the JSON of the expression's value.
 fn json_text(value: &Value, field: &str, out: &mut Text, cx: &mut Context<'_>) -> bool {
     match value {
+        Value::String(s) if is_single_expression(s) => {
+            add(s, None, field, Encode::JsonValue, out, cx)
+        }
         Value::String(s) if is_template(s) => {
             out.push_literal("\"");
             let ok = add(s, None, field, Encode::JsonString, out, cx);

@@ -3,6 +3,8 @@
 
 use std::collections::BTreeMap;
 
+use indexmap::IndexMap;
+
 use crate::document::{Spanned, Value};
 
 use super::{DurationText, HeadersProfile};
@@ -15,6 +17,8 @@ pub(crate) struct DataProfile {
     pub strategy: Option<Spanned<String>>,
     pub per: Option<Spanned<String>>,
     pub on_exhausted: Option<Spanned<String>>,
+    /// Column name → `"string"`, `"int"`, `"float"` or `"bool"`.
+    pub types: Option<IndexMap<String, Spanned<String>>>,
 }
 
 /// One entry of a request's `extract` table: exactly one source.

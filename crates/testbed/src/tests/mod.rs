@@ -100,6 +100,19 @@ async fn echo_reflects_the_request() {
         .await;
     assert_eq!(binary.json()["body"], "a\u{fffd}b"); // lossy, never an error
     assert_eq!(binary.json()["query"], serde_json::Value::Null);
+    assert_eq!(binary.json()["json"], serde_json::Value::Null); // not JSON
+    let typed = client
+        .send(
+            Method::POST,
+            "/echo",
+            &[],
+            r#"{"qty":3,"id":"3","ok":true}"#,
+        )
+        .await;
+    assert_eq!(
+        typed.json()["json"],
+        json!({"qty": 3, "id": "3", "ok": true})
+    );
     target.stop().await;
 }
 

@@ -184,6 +184,83 @@ fn a_bad_var_override_is_a_command_line_error() {
 }
 
 #[test]
+fn a_var_replacing_a_number_or_boolean_must_be_one() {
+    let source = format!(
+        "{HEAD}[variables]\nn = 3\nx = 1.5\nok = true\nt = \"a\"\n[scenarios.s]\n[[scenarios.s.requests]]\npath = \"/\"\n"
+    );
+    let overrides = |pairs: &[(&str, &str)]| Overrides {
+        variables: pairs
+            .iter()
+            .map(|(n, v)| ((*n).to_owned(), (*v).to_owned()))
+            .collect(),
+        ..Overrides::default()
+    };
+    let good = overrides(&[
+        ("n", "5"),
+        ("x", "2"),
+        ("ok", "false"),
+        ("t", "7"),
+        ("new", "8"),
+    ]);
+    let plan = compile(&source, "t.toml", &good).expect("compiles");
+    let vars = &plan.session.variables;
+    assert_eq!(vars["n"], minijinja::Value::from(5));
+    assert_eq!(vars["x"], minijinja::Value::from(2.0));
+    assert_eq!(vars["ok"], minijinja::Value::from(false));
+    // Text stays text; a new name is text.
+    assert_eq!(vars["t"], minijinja::Value::from("7"));
+    assert_eq!(vars["new"], minijinja::Value::from("8"));
+    let found = problems_with(&source, &overrides(&[("n", "five")]));
+    assert_eq!(found[0].field, "--var");
+    assert!(
+        found[0]
+            .message
+            .starts_with("n=five: \"five\" is not an int"),
+        "{}",
+        found[0]
+    );
+}
+
+#[test]
+fn feeder_column_types_are_checked_where_written() {
+    let csv = accounts_csv("types");
+    let data = |types: &str| {
+        format!(
+            "[data.accounts]\nfile = \"{}\"\ntypes = {types}\n",
+            csv.display()
+        )
+    };
+    let plan = plan(&format!(
+        "{HEAD}{}[scenarios.s]\n[[scenarios.s.requests]]\npath = \"/{{{{ accounts.username }}}}\"\n",
+        data("{ username = \"string\" }")
+    ));
+    assert_eq!(
+        plan.session.feeders[0].table.describe_columns(),
+        "username, password"
+    );
+    let d = one_problem(&data("{ password = \"int\" }"), "path = \"/\"\n");
+    assert_eq!(
+        (d.line, d.column, d.field.as_str()),
+        (6, 8, "data.accounts.file"),
+        "{d}"
+    );
+    assert!(d.message.ends_with("accounts.csv:2: column \"password\": \"a1\" is not an int (a whole number such as 42 or -7)"), "{d}");
+    let d = one_problem(&data("{ password = \"number\" }"), "path = \"/\"\n");
+    assert_eq!(
+        (d.line, d.column, d.field.as_str()),
+        (7, 22, "data.accounts.types.password"),
+        "{d}"
+    );
+    let d = one_problem(&data("{ pasword = \"int\" }"), "path = \"/\"\n");
+    assert_eq!(
+        (d.line, d.column, d.field.as_str()),
+        (7, 21, "data.accounts.types.pasword"),
+        "{d}"
+    );
+    assert_eq!(d.help.as_deref(), Some("did you mean \"password\"?"), "{d}");
+}
+
+#[test]
 fn a_datetime_in_expect_json_is_its_rfc3339_text() {
     // Issue 17: it used to become toml's internal datetime object, which no response
     // could ever equal.
