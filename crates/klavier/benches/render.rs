@@ -56,7 +56,7 @@ fn render(c: &mut Criterion) {
     group.bench_function("render templated", |b| {
         b.iter(|| {
             let built = session
-                .render_request(&shared.renderer, black_box(templated), &mut scratch)
+                .render_request(&shared, black_box(templated), &mut scratch)
                 .expect("renders");
             black_box(built)
         })

@@ -269,6 +269,13 @@ fn execute(plan: Plan, output: &OutputArgs, scale: &scale::Options) -> anyhow::R
     let mut summary = Summary::build(&info, &layout, &result.total, result.timeseries)
         .with_warmup(&result.warmup, plan.timings.warmup);
     summary.name_checks(&plan.session.check_names);
+    if let Some(reason) = &result.invalid_url {
+        // The counts say how many; this says why, once, in every report.
+        summary.generator.warnings.push(klavier_stats::Warning {
+            kind: "invalid_url".to_owned(),
+            message: format!("requests failed as invalid_url once rendered (first: {reason})"),
+        });
+    }
     scale.mark(&mut summary, &plan, seed, result.start_lag);
     let verdict = judge(&summary, &plan.thresholds.list);
     summary.thresholds = verdict.results.clone();

@@ -132,6 +132,9 @@ impl Text {
 pub struct RequestTemplate {
     /// The absolute URI (scheme, authority, path and query), when any of it is templated.
     pub uri: Option<Text>,
+    /// For a templated `path`: the length of the base URL it is appended to, where the
+    /// rendered path starts (it must start with `/`, or it would change the host).
+    pub path_at: Option<usize>,
     /// Header values with templates; they replace the prebuilt values of the same name.
     pub headers: Vec<(http::HeaderName, Text)>,
     /// The body, when templated.

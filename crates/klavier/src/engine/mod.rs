@@ -66,6 +66,8 @@ pub struct RunResult {
     pub start_lag: Option<Duration>,
     /// Why the first request that could not be rendered was not sent, if one was not.
     pub not_rendered: Option<String>,
+    /// Why the first request that failed as `invalid_url` once rendered did, if one did.
+    pub invalid_url: Option<String>,
 }
 
 /// Runs part `part` of `plan` (the whole run, or a segment's users or arrivals by the
@@ -166,6 +168,7 @@ pub fn run(
         worker_cpu_peak: outcome.worker_cpu_peak,
         start_lag,
         not_rendered: session.not_rendered.get().cloned(),
+        invalid_url: session.invalid_url.get().cloned(),
     })
 }
 

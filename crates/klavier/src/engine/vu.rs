@@ -6,7 +6,7 @@ use std::cell::RefCell;
 use std::time::Duration;
 
 use klavier_plan::{Request, ScenarioPicker, Think};
-use klavier_stats::{Recorder, Sample};
+use klavier_stats::{FailureKind, Outcome, Recorder, Sample};
 use rand::{Rng, SeedableRng};
 use rand_xoshiro::Xoshiro256PlusPlus;
 use tokio::time::{sleep_until, Instant};
@@ -233,8 +233,9 @@ pub(super) fn record_flown(
     checked && !failed
 }
 
-/// Renders `request` for the user; a request that cannot be rendered is counted apart
-/// (skipped for an unset variable, a render failure otherwise) and never sent.
+/// Renders `request` for the user; a request that cannot be rendered is never sent:
+/// counted apart (skipped for an unset variable, a render failure for an invalid
+/// header), or as a failure of kind `invalid_url` when its rendered URL is not one.
 pub(super) fn prepare<'r>(
     ctx: &Context,
     session: &mut Session,
@@ -247,12 +248,26 @@ pub(super) fn prepare<'r>(
         Err(why) => {
             // Never sent half-empty or malformed: counted apart, by reason.
             let mut recorder = ctx.recorder_at(intended).borrow_mut();
+            let name = &ctx.plan.request_names[request.stat];
             match why {
                 RenderError::Unset(_) => recorder.record_skipped(request.stat),
                 RenderError::Invalid(reason) => {
                     recorder.record_render_failure(request.stat);
-                    let name = &ctx.plan.request_names[request.stat];
                     let _ = ctx.session.not_rendered.set(format!("{name}: {reason}"));
+                }
+                RenderError::InvalidUrl(reason) => {
+                    // A failed request, as a URL that names no http(s) origin is: the
+                    // server is never asked, so it took no time.
+                    let sample = Sample {
+                        outcome: Outcome::Failed(FailureKind::InvalidUrl),
+                        service_time: Duration::ZERO,
+                        response_time: Instant::now().saturating_duration_since(intended),
+                        bytes_sent: 0,
+                        bytes_received: 0,
+                        in_grace: ctx.stopped(),
+                    };
+                    recorder.record_judged(request.stat, &sample, true);
+                    let _ = ctx.session.invalid_url.set(format!("{name}: {reason}"));
                 }
             }
             None

@@ -53,7 +53,7 @@ impl<'r> Flight<'r> {
         let template = request.dynamic.as_ref().and_then(|d| d.template.as_ref());
         let jar_has_cookies = session.jar.as_ref().is_some_and(|jar| !jar.is_empty());
         let current = match template {
-            Some(_) => Cow::Owned(session.render_request(&shared.renderer, request, scratch)?),
+            Some(_) => Cow::Owned(session.render_request(shared, request, scratch)?),
             None => Cow::Borrowed(request),
         };
         let dynamic = request.dynamic.as_deref();

@@ -10,6 +10,7 @@ mod feed;
 mod flight;
 mod redirect;
 mod render;
+mod rendered_uri;
 mod respond;
 mod vars;
 
@@ -20,7 +21,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use bytes::Bytes;
-use http::{HeaderValue, Uri};
+use http::HeaderValue;
 use klavier_plan::data::Per;
 use klavier_plan::segment::Segment;
 use klavier_plan::Request;
@@ -52,6 +53,11 @@ pub struct Shared {
     /// Why the first request that could not be rendered was not sent: the reason a
     /// run that sent nothing gives, instead of a count alone.
     pub not_rendered: std::sync::OnceLock<String>,
+    /// Why the first request that failed as `invalid_url` once rendered did: the
+    /// request's name, the rendered value and the place at fault.
+    pub invalid_url: std::sync::OnceLock<String>,
+    /// `[target] redact`: more query parameter names hidden in those reasons.
+    pub redact: Vec<String>,
 }
 
 impl Shared {
@@ -76,6 +82,8 @@ impl Shared {
             constants: Arc::new(session.variables.clone()),
             cookies: session.cookies,
             not_rendered: std::sync::OnceLock::new(),
+            invalid_url: std::sync::OnceLock::new(),
+            redact: plan.target.redact.clone(),
         }
     }
 }
@@ -154,10 +162,11 @@ impl Session {
     /// between calls). Fails when a variable is unset or the result is not valid HTTP.
     pub fn render_request(
         &mut self,
-        renderer: &Renderer,
+        shared: &Shared,
         request: &Request,
         scratch: &mut String,
     ) -> Result<Request, RenderError> {
+        let renderer = &shared.renderer;
         let mut built = request.clone();
         let Some(template) = request.dynamic.as_ref().and_then(|d| d.template.as_ref()) else {
             return Ok(built);
@@ -165,12 +174,8 @@ impl Session {
         if let Some(uri) = &template.uri {
             scratch.clear();
             self.render(renderer, uri, scratch)?;
-            // A rendered path may hold non-ASCII data (a CSV of names): sent encoded.
-            let encoded = klavier_plan::encode::non_ascii(scratch);
-            built.uri = Uri::try_from(encoded.as_ref()).map_err(|e| {
-                // Not the rendered text: it may hold a token or an env() value.
-                RenderError::Invalid(format!("the rendered URI is not valid: {e}"))
-            })?;
+            built.uri = rendered_uri::parse(scratch, template.path_at, &shared.redact)
+                .map_err(RenderError::InvalidUrl)?;
         }
         for (name, text) in &template.headers {
             scratch.clear();

@@ -48,9 +48,13 @@ pub enum RenderError {
     /// A variable it needs is unset (an earlier extraction found nothing): skipped.
     #[error("{0}")]
     Unset(String),
-    /// A template failed, or what it rendered is not valid HTTP (a URI, a header value).
+    /// A template failed, or what it rendered is not valid HTTP (a header value).
     #[error("{0}")]
     Invalid(String),
+    /// The rendered path or URL is not a valid URI: the request fails as `invalid_url`,
+    /// with the rendered value and where it goes wrong.
+    #[error("{0}")]
+    InvalidUrl(String),
 }
 
 /// The plan's templates with every function added; one per run, shared by its users.

@@ -64,6 +64,8 @@ fn shared_in(segment: Segment, sources: &[&str], feeders: &[Feeder]) -> (Shared,
         constants: Arc::new(constants),
         cookies: true,
         not_rendered: std::sync::OnceLock::new(),
+        invalid_url: std::sync::OnceLock::new(),
+        redact: Vec::new(),
     };
     (shared, texts)
 }
@@ -462,12 +464,12 @@ fn a_rendered_uri_that_is_not_valid_is_no_unset_variable() {
     let mut scratch = String::new();
     let [bad_uri, unset] = [0, 1].map(|i| {
         let request = &plan.scenarios[0].requests[i];
-        session.render_request(&shared.renderer, request, &mut scratch)
+        session.render_request(&shared, request, &mut scratch)
     });
     assert!(
-        // Says why, without repeating the rendered text (it may hold a secret).
-        matches!(bad_uri, Err(RenderError::Invalid(ref m))
-            if m.contains("the rendered URI is not valid") && !m.contains("a b")),
+        // Says why and where: the rendered value (secrets hidden) and the position.
+        matches!(bad_uri, Err(RenderError::InvalidUrl(ref m))
+            if m.contains("\"http://127.0.0.1:1/x/a b\" is not valid: character 23 (' ')")),
         "{bad_uri:?}"
     );
     assert!(matches!(unset, Err(RenderError::Unset(_))), "{unset:?}");

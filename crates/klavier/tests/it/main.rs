@@ -28,6 +28,7 @@ mod profile_errors;
 mod prometheus;
 mod quick;
 mod redirects;
+mod rendered_paths;
 mod run;
 mod search;
 mod secrets;

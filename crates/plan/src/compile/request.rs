@@ -189,7 +189,10 @@ fn location(
 
 fn request_path(path: &Spanned<String>, field: &str, cx: &mut Context<'_>) -> Option<String> {
     let text = path.get_ref();
-    let problem = if !text.starts_with('/') {
+    // `"{{ prefix }}/items"`: where a template starts the path, what it renders is
+    // checked at run time (a path that does not start with / fails as invalid_url).
+    let starts_templated = text.starts_with("{{") || text.starts_with("{%");
+    let problem = if !text.starts_with('/') && !starts_templated {
         Some((
             format!("path must start with \"/\", found {text:?}"),
             format!("write path = \"/{}\"", text.trim_start_matches('/')),

@@ -51,7 +51,7 @@ pub(super) fn compile(
     cx: &mut Context<'_>,
 ) -> Result<Option<RequestTemplate>, Reported> {
     let mut valid = true;
-    let uri = uri(profile, field, origin, cx, &mut valid);
+    let (uri, path_at) = uri(profile, field, origin, cx, &mut valid).unzip();
     let target_headers = cx.templating.target_headers.clone();
     let headers = headers(
         profile.headers.as_ref(),
@@ -65,7 +65,12 @@ pub(super) fn compile(
         // Each wrong template was reported where it was found.
         return Err(Reported);
     }
-    let template = RequestTemplate { uri, headers, body };
+    let template = RequestTemplate {
+        uri,
+        path_at: path_at.flatten(),
+        headers,
+        body,
+    };
     Ok(template.is_templated().then_some(template))
 }
 
@@ -118,14 +123,15 @@ fn report(error: &TemplateError, span: Span, field: &str, cx: &mut Context<'_>) 
     cx.push(at..at, problem);
 }
 
-/// The absolute URI as a text, when the path, url or a query value is templated.
+/// The absolute URI as a text, when the path, url or a query value is templated, and
+/// for a `path` where it starts in the rendered text.
 fn uri(
     profile: &RequestProfile,
     field: &str,
     origin: &Origin,
     cx: &mut Context<'_>,
     valid: &mut bool,
-) -> Option<Text> {
+) -> Option<(Text, Option<usize>)> {
     let location = profile.path.as_ref().or(profile.url.as_ref())?;
     let query = profile.query.as_ref();
     let templated_query = query
@@ -141,11 +147,11 @@ fn uri(
     } else {
         "url"
     };
+    let mut path_at = None;
     if profile.path.is_some() {
-        text.push_literal(&format!(
-            "{}://{}{}",
-            origin.scheme, origin.authority, origin.prefix
-        ));
+        let base = format!("{}://{}{}", origin.scheme, origin.authority, origin.prefix);
+        path_at = Some(base.len());
+        text.push_literal(&base);
     }
     *valid &= spanned(location, &join(field, key), Encode::Raw, &mut text, cx);
     let mut separator = if location.get_ref().contains('?') {
@@ -159,7 +165,7 @@ fn uri(
         let value_field = join(&join(field, "query"), name);
         *valid &= value_text(value, &value_field, Encode::Form, &mut text, cx);
     }
-    Some(text)
+    Some((text, path_at))
 }
 
 fn spanned(

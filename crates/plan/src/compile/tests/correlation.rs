@@ -261,6 +261,22 @@ fn feeder_column_types_are_checked_where_written() {
 }
 
 #[test]
+fn a_path_may_start_with_a_template_and_is_checked_once_rendered() {
+    let source = format!(
+        "{HEAD}[variables]\nprefix = \"/v2\"\n[scenarios.s]\n[[scenarios.s.requests]]\npath = \"{{{{ prefix }}}}/items\"\n"
+    );
+    let plan = plan(&source);
+    let request = &plan.scenarios[0].requests[0];
+    assert_eq!(plan.request_names[request.stat], "GET {{ prefix }}/items");
+    let template = request.dynamic.as_ref().and_then(|d| d.template.as_ref());
+    // Where the path starts in the rendered URI: after "http://localhost:8080/api".
+    assert_eq!(template.and_then(|t| t.path_at), Some(25));
+    // Literal text before the slash is still refused at once.
+    let d = one_problem("", "path = \"items/{{ vu }}\"\n");
+    assert!(d.message.starts_with("path must start with \"/\""), "{d}");
+}
+
+#[test]
 fn a_datetime_in_expect_json_is_its_rfc3339_text() {
     // Issue 17: it used to become toml's internal datetime object, which no response
     // could ever equal.
