@@ -346,7 +346,7 @@ pub(crate) fn layout(plan: &Plan) -> Layout {
         scenarios: plan
             .scenarios
             .iter()
-            .map(|s| (s.name.clone(), s.weight.get()))
+            .map(|s| (s.name.clone(), s.loop_weight()))
             .collect(),
     }
 }

@@ -7,7 +7,7 @@ use std::time::Duration;
 use crate::dynamic::SessionPlan;
 use crate::load::{Arrivals, Load, Ramp};
 use crate::plan::HttpVersion;
-use crate::plan::{Plan, Request, Scenario, Target, Thresholds, Timings};
+use crate::plan::{Plan, Request, Run, Scenario, Target, Thresholds, Timings};
 
 /// Width of the label column in the settings sections.
 const LABEL: usize = 18;
@@ -178,7 +178,7 @@ fn write_scenarios(
     session: &SessionPlan,
     redact: &[String],
 ) -> fmt::Result {
-    let total: u64 = scenarios.iter().map(|s| u64::from(s.weight.get())).sum();
+    let total: u64 = scenarios.iter().map(|s| u64::from(s.loop_weight())).sum();
     let count = scenarios.len();
     writeln!(f, "scenarios ({count}, total weight {total})")?;
     let name_width = scenarios.iter().map(|s| s.name.chars().count()).max();
@@ -190,11 +190,23 @@ fn write_scenarios(
     for scenario in scenarios {
         let weight = scenario.weight.get();
         let share = 100.0 * f64::from(weight) / total.max(1) as f64;
-        writeln!(
-            f,
-            "  {:<name_width$}  weight {weight:>weight_width$}  ({share:.1}%)",
-            scenario.name
-        )?;
+        match scenario.run {
+            Run::Loop => writeln!(
+                f,
+                "  {:<name_width$}  weight {weight:>weight_width$}  ({share:.1}%)",
+                scenario.name
+            )?,
+            Run::Once => writeln!(
+                f,
+                "  {:<name_width$}  once, at each user's start (open model: each arrival's)",
+                scenario.name
+            )?,
+            Run::Last => writeln!(
+                f,
+                "  {:<name_width$}  last, at each user's end, within the graceful stop (open model: each arrival's)",
+                scenario.name
+            )?,
+        }
         for (i, (request, group)) in scenario.requests.iter().zip(&scenario.parallel).enumerate() {
             write_request(f, &format!("{}.", i + 1), request, session, redact)?;
             // Sent together once it is answered: numbered under it.

@@ -54,7 +54,7 @@ pub use error::{Diagnostic, ProfileError};
 pub use load::{Arrivals, Load, Ramp, Stage};
 pub use pick::ScenarioPicker;
 pub use plan::{
-    ClientOptions, HttpVersion, Plan, Proxy, Request, Resolve, Scenario, Target, Thresholds,
+    ClientOptions, HttpVersion, Plan, Proxy, Request, Resolve, Run, Scenario, Target, Thresholds,
     Timings, TlsVersion, Weight, WrittenNames,
 };
 pub use think::Think;

@@ -10,13 +10,14 @@ pub struct ScenarioPicker {
 }
 
 impl ScenarioPicker {
-    /// Builds the picker for `scenarios` (which must not be empty).
+    /// Builds the picker for `scenarios` (at least one of which runs in the loop):
+    /// one that runs once or last weighs nothing, so it is never picked.
     pub fn new(scenarios: &[Scenario]) -> Self {
         let mut total = 0u64;
         let cumulative = scenarios
             .iter()
             .map(|s| {
-                total += u64::from(s.weight.get());
+                total += u64::from(s.loop_weight());
                 total
             })
             .collect();
@@ -40,7 +41,7 @@ mod tests {
     use std::num::NonZeroU32;
 
     use super::*;
-    use crate::plan::Weight;
+    use crate::plan::{Run, Weight};
 
     fn scenarios(weights: &[u32]) -> Vec<Scenario> {
         weights
@@ -49,10 +50,22 @@ mod tests {
             .map(|(i, &w)| Scenario {
                 name: format!("s{i}"),
                 weight: Weight(NonZeroU32::new(w).unwrap()),
+                run: Run::Loop,
                 requests: Vec::new(),
                 parallel: Vec::new(),
             })
             .collect()
+    }
+
+    #[test]
+    fn scenarios_that_run_once_or_last_are_never_picked() {
+        let mut all = scenarios(&[1, 3, 1, 2]);
+        all[0].run = Run::Once;
+        all[2].run = Run::Last;
+        let picker = ScenarioPicker::new(&all);
+        assert_eq!(picker.total(), 5);
+        let picks: Vec<usize> = (0..picker.total()).map(|roll| picker.pick(roll)).collect();
+        assert_eq!(picks, [1, 1, 1, 3, 3]);
     }
 
     #[test]

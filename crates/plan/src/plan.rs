@@ -221,13 +221,40 @@ pub struct Timings {
     pub scenario_think_time: Option<Think>,
 }
 
-/// A scenario: an ordered list of requests, picked by weight.
+/// When a user runs a scenario (`[scenarios.NAME] run`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Run {
+    /// In the user's loop, picked by weight (`"loop"`, the default).
+    #[default]
+    Loop,
+    /// Once when the user starts, before its loop, in profile order (`"once"`: log in).
+    /// Open model: before each arrival's iteration.
+    Once,
+    /// Once when the user stops, after its loop, within the graceful stop, in profile
+    /// order (`"last"`: log out). Open model: after each arrival's iteration.
+    Last,
+}
+
+impl Run {
+    /// The names a profile writes, with their roles.
+    pub const NAMES: [(&'static str, Run); 3] = [
+        ("loop", Run::Loop),
+        ("once", Run::Once),
+        ("last", Run::Last),
+    ];
+}
+
+/// A scenario: an ordered list of requests, picked by weight (or run once at a user's
+/// start or end: [`Run`]).
 #[derive(Debug, Clone)]
 pub struct Scenario {
     /// The scenario's name (its TOML table key).
     pub name: String,
-    /// Relative probability of being picked.
+    /// Relative probability of being picked (1, and never picked, unless it runs in
+    /// the loop).
     pub weight: Weight,
+    /// When users run it.
+    pub run: Run,
     /// Requests, sent in this order.
     pub requests: Vec<Request>,
     /// What each request declares in `parallel` (empty for most): sent together once
@@ -237,6 +264,14 @@ pub struct Scenario {
 }
 
 impl Scenario {
+    /// The weight it is picked with in the loop: 0 for a scenario that runs once or last.
+    pub fn loop_weight(&self) -> u32 {
+        match self.run {
+            Run::Loop => self.weight.get(),
+            Run::Once | Run::Last => 0,
+        }
+    }
+
     /// Every request, each followed by its parallel ones: the order statistics rows
     /// are named in.
     pub fn all_requests(&self) -> impl Iterator<Item = &Request> {

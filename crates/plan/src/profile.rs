@@ -132,6 +132,8 @@ pub(crate) struct TimingsProfile {
 #[serde(deny_unknown_fields)]
 pub(crate) struct ScenarioProfile {
     pub weight: Option<Spanned<i64>>,
+    /// `"loop"` (default), `"once"` or `"last"`.
+    pub run: Option<Spanned<String>>,
     pub requests: Option<Spanned<Vec<RequestProfile>>>,
 }
 

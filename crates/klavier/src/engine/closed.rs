@@ -12,8 +12,9 @@ use std::rc::Rc;
 use tokio::time::Instant;
 
 use super::context::{Busy, Context};
+use super::roles::{self, RoleEnd};
 use super::transport::Transport;
-use super::vu::{record_iteration, run_iteration, IterationEnd, Vu};
+use super::vu::{record_iteration, run_iteration, IterationEnd, Turn, Vu};
 
 /// Closed model: runs user `vu` whenever the schedule wants it active, until the stop.
 pub async fn run_user<T: Transport>(mut vu: Vu<T>, ctx: Rc<Context>) {
@@ -25,7 +26,7 @@ pub async fn run_user<T: Transport>(mut vu: Vu<T>, ctx: Rc<Context>) {
         let departure = ctx.schedule.departure(vu.id, at);
         let aborted = {
             let _busy = Busy::new(&ctx.active);
-            run_while_active(&mut vu, &ctx, at, departure).await
+            run_activation(&mut vu, &ctx, at, departure).await
         };
         if aborted || ctx.stopped() || vu.finished {
             break;
@@ -35,8 +36,38 @@ pub async fn run_user<T: Transport>(mut vu: Vu<T>, ctx: Rc<Context>) {
     vu.record_lag(&ctx);
 }
 
+/// One stretch of activity from `at` to the stop or `departure`: the user's setup
+/// (`run = "once"` scenarios), its loop, then, if the setup was done, its teardown
+/// (`run = "last"`), which goes on through the stop within the graceful stop. True if
+/// the graceful stop cut a request off.
+async fn run_activation<T: Transport>(
+    vu: &mut Vu<T>,
+    ctx: &Context,
+    at: Instant,
+    departure: Option<Instant>,
+) -> bool {
+    // A user the ramp-down removes finishes within the graceful stop.
+    let cutoff = departure.map(|at| at + ctx.schedule.graceful_stop);
+    let setup = roles::setup(vu, ctx, at, cutoff).await;
+    if setup != RoleEnd::Done {
+        // Cut short by the stop: nothing to log out of.
+        return setup == RoleEnd::Aborted && ctx.abort.is_cancelled();
+    }
+    // The loop's schedule starts when the setup is done: its time is no missed start.
+    let first = if ctx.setup.is_empty() {
+        at
+    } else {
+        Instant::now()
+    };
+    if run_while_active(vu, ctx, first, departure).await {
+        return ctx.abort.is_cancelled();
+    }
+    roles::teardown(vu, ctx, cutoff).await == RoleEnd::Aborted && ctx.abort.is_cancelled()
+}
+
 /// Iterates from `first` (a planned instant) until the stop or `departure` (a ramp-down;
-/// the iteration under way is finished first). True if the graceful stop cut a request off.
+/// the iteration under way is finished first). True if a request was cut off (by the
+/// graceful stop, or by the ramp-down's cutoff).
 async fn run_while_active<T: Transport>(
     vu: &mut Vu<T>,
     ctx: &Context,
@@ -54,10 +85,10 @@ async fn run_while_active<T: Transport>(
         }
         // A user the ramp-down removes finishes its scenario within the graceful stop.
         let cutoff = departure.map(|at| at + ctx.schedule.graceful_stop);
-        let end = run_iteration(vu, scenario, ctx, planned, cutoff).await;
+        let end = run_iteration(vu, scenario, ctx, Turn::looping(planned, cutoff)).await;
         record_iteration(ctx, scenario, planned, began, &end);
         if matches!(end, IterationEnd::Aborted) {
-            return ctx.abort.is_cancelled();
+            return true;
         }
         let now = Instant::now();
         let missed = vu

@@ -4,7 +4,7 @@
 use std::cell::{Cell, RefCell};
 use std::sync::Arc;
 
-use klavier_plan::{Plan, ScenarioPicker};
+use klavier_plan::{Plan, Run, ScenarioPicker};
 use klavier_stats::Recorder;
 use tokio::task::JoinError;
 use tokio::time::Instant;
@@ -22,6 +22,10 @@ pub struct Context {
     pub plan: Arc<Plan>,
     /// Weighted scenario choice, built once.
     pub picker: ScenarioPicker,
+    /// The scenarios each user runs at its start (`run = "once"`), in profile order.
+    pub setup: Vec<usize>,
+    /// The scenarios each user runs at its end (`run = "last"`), in profile order.
+    pub teardown: Vec<usize>,
     /// The run's instants.
     pub schedule: Schedule,
     /// Cancelled when users must not start new requests (end of duration or Ctrl-C).
@@ -58,8 +62,17 @@ impl Context {
                 plan.scenarios.len(),
             ))
         };
+        let role = |run: Run| -> Vec<usize> {
+            let scenarios = plan.scenarios.iter().enumerate();
+            scenarios
+                .filter(|(_, s)| s.run == run)
+                .map(|(i, _)| i)
+                .collect()
+        };
         Self {
             picker: ScenarioPicker::new(&plan.scenarios),
+            setup: role(Run::Once),
+            teardown: role(Run::Last),
             recorder: recorder(),
             warmup: recorder(),
             schedule,
@@ -108,6 +121,21 @@ impl Context {
             return !self.stopped();
         }
         self.sleep_until(at).await
+    }
+
+    /// Waits until `at`, through the stop; false once the graceful stop has ended (the
+    /// abort): a user's teardown (`run = "last"`) may still start requests until then.
+    pub async fn wait_unless_aborted(&self, at: Instant) -> bool {
+        if self.abort.is_cancelled() {
+            return false;
+        }
+        if at <= Instant::now() {
+            return true;
+        }
+        tokio::select! {
+            () = self.timer.sleep_until(at) => !self.abort.is_cancelled(),
+            () = self.abort.cancelled() => false,
+        }
     }
 
     /// Waits until `at`, a scheduled instant (an arrival), and records how late it was

@@ -15,6 +15,7 @@ mod cpu;
 mod exchange;
 mod open;
 mod parallel;
+mod roles;
 mod schedule;
 mod seeds;
 mod signals;

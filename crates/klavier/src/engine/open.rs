@@ -21,9 +21,10 @@ use tokio::task::JoinSet;
 use tokio::time::Instant;
 
 use super::context::{Busy, Context};
+use super::roles::{self, RoleEnd};
 use super::seeds::{stream, Domain};
 use super::transport::Transport;
-use super::vu::{record_iteration, run_iteration, IterationEnd, Vu};
+use super::vu::{record_iteration, run_iteration, IterationEnd, Turn, Vu};
 
 /// The initial pool covers this long at the starting rate (and one user more), so the
 /// first arrivals find connected users instead of a connection storm.
@@ -276,14 +277,40 @@ async fn serve_arrivals<T: Transport>(mut vu: Vu<T>, ctx: Rc<Context>, pool: Rc<
         let _busy = Busy::new(&ctx.active);
         vu.choose_for_arrival(arrival.k);
         let scenario = vu.pick(&ctx.picker);
-        let end = run_iteration(&mut vu, scenario, &ctx, arrival.due, None).await;
-        // An open-model iteration is timed from when it was due, like its requests.
-        record_iteration(&ctx, scenario, arrival.due, arrival.due, &end);
-        if matches!(end, IterationEnd::Aborted) {
+        if !serve(&mut vu, &ctx, scenario, arrival.due).await {
             break;
         }
     }
     vu.record_lag(&ctx);
+}
+
+/// Serves one arrival due at `due`: the setup scenarios (`run = "once"`), the picked
+/// `scenario`, then, if the setup was done, the teardown (`run = "last"`, through the
+/// stop within the graceful stop). False if a request was cut off at the end of the
+/// graceful stop.
+async fn serve<T: Transport>(vu: &mut Vu<T>, ctx: &Context, scenario: usize, due: Instant) -> bool {
+    let setup = roles::setup(vu, ctx, due, None).await;
+    if setup != RoleEnd::Done {
+        // Cut short by the stop: nothing to log out of.
+        return setup != RoleEnd::Aborted;
+    }
+    // Timed from when it was due, like its requests (after the setup, if any). The
+    // arrival's rows were drawn by its setup's first scenario, if it has one.
+    let (began, draw) = if ctx.setup.is_empty() {
+        (due, true)
+    } else {
+        (Instant::now(), false)
+    };
+    let turn = Turn {
+        draw,
+        ..Turn::looping(began, None)
+    };
+    let end = run_iteration(vu, scenario, ctx, turn).await;
+    record_iteration(ctx, scenario, due, began, &end);
+    if matches!(end, IterationEnd::Aborted) {
+        return false;
+    }
+    roles::teardown(vu, ctx, None).await != RoleEnd::Aborted
 }
 
 /// The oldest waiting arrival, waiting for one if none; `None` at the stop.

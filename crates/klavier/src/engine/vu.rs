@@ -79,8 +79,9 @@ impl<T: Transport> Vu<T> {
     }
 
     /// Starts an iteration of scenario `index` in the user's session (starting the
-    /// session first). False when a `unique` feeder has run out: the user is done.
-    fn begin(&mut self, index: usize, ctx: &Context) -> bool {
+    /// session first), drawing the rows of per-iteration feeders if `draw`. False when a
+    /// `unique` feeder has run out: the user is done.
+    fn begin(&mut self, index: usize, ctx: &Context, draw: bool) -> bool {
         let shared = &ctx.session;
         let session = match self.session.take() {
             Some(session) => Ok(session.into_inner()),
@@ -95,7 +96,11 @@ impl<T: Transport> Vu<T> {
             .cloned()
             .unwrap_or_default();
         let begun = session.and_then(|mut session| {
-            session.begin_iteration(shared, self.iterations, &name)?;
+            if draw {
+                session.begin_iteration(shared, self.iterations, &name)?;
+            } else {
+                session.continue_iteration(self.iterations, &name);
+            }
             Ok(session)
         });
         match begun {
@@ -302,24 +307,75 @@ pub(super) fn record_iteration(
     }
 }
 
+/// When and how an iteration runs.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Turn {
+    /// When its first request is due.
+    pub due: Instant,
+    /// A request still in flight then is cut off (a ramp-down's end of grace).
+    pub cutoff: Option<Instant>,
+    /// How long it may go on starting requests.
+    pub until: Until,
+    /// Whether it draws new rows from per-iteration feeders (a loop iteration, an
+    /// arrival's first scenario, a user's first) or keeps the user's (its setup's later
+    /// scenarios, its teardown).
+    pub draw: bool,
+}
+
+impl Turn {
+    /// A loop iteration due at `due`.
+    pub fn looping(due: Instant, cutoff: Option<Instant>) -> Self {
+        Self {
+            due,
+            cutoff,
+            until: Until::Stop,
+            draw: true,
+        }
+    }
+}
+
+/// How long an iteration may go on starting requests.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Until {
+    /// Until the stop (the end of the duration, or a signal): the loop, a user's setup.
+    Stop,
+    /// Through the stop, until the graceful stop ends: a user's teardown
+    /// (`run = "last"`), which logs out what its setup logged in.
+    Abort,
+}
+
+/// Waits until `at`; false if the iteration must end first (see [`Until`]).
+async fn wait(ctx: &Context, until: Until, at: Instant) -> bool {
+    match until {
+        Until::Stop => ctx.wait_until(at).await,
+        Until::Abort => ctx.wait_unless_aborted(at).await,
+    }
+}
+
 /// Sends the requests of scenario `index` in order. `intended` is when the first request
 /// was due: its response time is measured from there, so time an arrival spent waiting
 /// for a free user (open model) or a paced start spent behind schedule is not hidden.
 ///
 /// A request still in flight at `cutoff` (if any) or at the end of the graceful stop is
-/// cut off and counted as interrupted, timed to the cut.
+/// cut off and counted as interrupted, timed to the cut. No request starts after the
+/// stop, unless `until` is [`Until::Abort`].
 pub(super) async fn run_iteration<T: Transport>(
     vu: &mut Vu<T>,
     index: usize,
     ctx: &Context,
-    mut intended: Instant,
-    cutoff: Option<Instant>,
+    turn: Turn,
 ) -> IterationEnd {
+    let Turn {
+        due: mut intended,
+        cutoff,
+        until,
+        draw,
+    } = turn;
     let scenario = &ctx.plan.scenarios[index];
     let timings = &ctx.plan.timings;
     let mut ok = true;
     let mut sent_any = false;
-    if !vu.begin(index, ctx) {
+    if !vu.begin(index, ctx, draw || vu.session.is_none()) {
         return IterationEnd::NoData;
     }
     for (i, (request, group)) in scenario.requests.iter().zip(&scenario.parallel).enumerate() {
@@ -341,16 +397,16 @@ pub(super) async fn run_iteration<T: Transport>(
             }
             intended = (intended + interval).max(now + think);
         }
-        if !ctx.wait_until(intended).await {
+        if !wait(ctx, until, intended).await {
             return IterationEnd::Cut;
         }
-        if let Some(until) = vu.transport.backoff_until() {
+        if let Some(back) = vu.transport.backoff_until() {
             // Connections just failed at once: pace the reconnect, counted apart.
-            let pause = until.saturating_duration_since(Instant::now());
+            let pause = back.saturating_duration_since(Instant::now());
             ctx.recorder_at(intended)
                 .borrow_mut()
                 .record_backoff(request.stat, pause);
-            if !ctx.wait_until(until).await {
+            if !wait(ctx, until, back).await {
                 return IterationEnd::Cut;
             }
         }
@@ -399,7 +455,7 @@ pub(super) async fn run_iteration<T: Transport>(
     } else {
         // Nothing could be rendered: pause before the next try, longer each time.
         vu.unsent_pause = (vu.unsent_pause * 2).clamp(FIRST_UNSENT_PAUSE, MAX_UNSENT_PAUSE);
-        if !ctx.wait_until(Instant::now() + vu.unsent_pause).await {
+        if !wait(ctx, until, Instant::now() + vu.unsent_pause).await {
             return IterationEnd::Completed { ok };
         }
     }

@@ -129,6 +129,14 @@ impl Session {
         self.draw(shared, Per::Iteration)
     }
 
+    /// Starts an iteration of `scenario` that keeps the rows the user has: a user's
+    /// setup after its first scenario, and its teardown, use the rows it logged in with.
+    pub fn continue_iteration(&mut self, iteration: u64, scenario: &Value) {
+        let vars = Arc::make_mut(&mut self.vars);
+        vars.iteration = iteration;
+        vars.scenario = scenario.clone();
+    }
+
     fn draw(&mut self, shared: &Shared, per: Per) -> Result<(), Exhausted> {
         let vars = Arc::make_mut(&mut self.vars);
         shared

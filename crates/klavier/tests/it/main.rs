@@ -33,6 +33,7 @@ mod run;
 mod search;
 mod secrets;
 mod segments;
+mod setup_teardown;
 mod shell;
 mod signals;
 mod source_addresses;

@@ -6,7 +6,7 @@ use std::num::NonZeroU32;
 use super::target::CompiledTarget;
 use super::{positive_u32, request, Context};
 use crate::locate::{index, join};
-use crate::plan::{Request, Scenario, Weight};
+use crate::plan::{Request, Run, Scenario, Weight};
 use crate::profile::{RequestProfile, ScenarioProfile};
 
 /// The scenarios in file order, and the request statistics rows.
@@ -36,6 +36,16 @@ pub(super) fn compile(
         compiled.push(scenario(name, profile, target, cx));
     }
     let mut scenarios: Vec<Scenario> = compiled.into_iter().collect::<Option<_>>()?;
+    if !scenarios.iter().any(|s| s.run == Run::Loop) {
+        let span = cx.span_of("scenarios");
+        cx.error_help(
+            span,
+            "scenarios",
+            "every scenario runs once or last: users have nothing to do in between",
+            "give at least one scenario run = \"loop\" (the default: leave run out)",
+        );
+        return None;
+    }
     let request_names = assign_stats(&mut scenarios);
     Some(CompiledScenarios {
         scenarios,
@@ -61,6 +71,7 @@ fn scenario(
     cx: &mut Context<'_>,
 ) -> Option<Scenario> {
     let field = join("scenarios", name);
+    let run = run(profile, &field, cx);
     let weight = match &profile.weight {
         Some(weight) => positive_u32(weight, &join(&field, "weight"), cx),
         None => Some(NonZeroU32::MIN),
@@ -75,9 +86,34 @@ fn scenario(
     Some(Scenario {
         name: name.to_owned(),
         weight: Weight(weight?),
+        run: run?,
         requests,
         parallel,
     })
+}
+
+/// `run = "loop" | "once" | "last"`; a scenario that runs once or last takes no weight.
+fn run(profile: &ScenarioProfile, field: &str, cx: &mut Context<'_>) -> Option<Run> {
+    let Some(written) = &profile.run else {
+        return Some(Run::Loop);
+    };
+    let run_field = join(field, "run");
+    let Some((word, run)) = Run::NAMES.iter().find(|(w, _)| w == written.get_ref()) else {
+        let message = format!(
+            "{:?} is not one of \"loop\", \"once\", \"last\"",
+            written.get_ref()
+        );
+        let help = "\"once\" runs at each user's start (log in), \"last\" at its end (log out), \"loop\" (the default) is picked by weight in between";
+        cx.error_help(written.span(), run_field, message, help);
+        return None;
+    };
+    if let (Some(weight), Run::Once | Run::Last) = (&profile.weight, run) {
+        let message = format!("a scenario with run = {word:?} takes no weight: it is not picked, it runs once per user");
+        let help = "remove weight, or remove run to pick the scenario by weight in the loop";
+        cx.error_help(weight.span(), join(field, "weight"), message, help);
+        return None;
+    }
+    Some(*run)
 }
 
 /// Each request with its parallel ones.

@@ -6,6 +6,7 @@
 
 mod accounting;
 mod pacing;
+mod roles;
 mod segments;
 mod shapes;
 

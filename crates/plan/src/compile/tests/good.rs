@@ -396,3 +396,40 @@ fn parallel_requests_get_rows_after_their_request_and_are_described_under_it() {
         "{described}"
     );
 }
+
+#[test]
+fn setup_and_teardown_scenarios_take_no_weight_and_are_described_by_role() {
+    let source = format!(
+        "{BASE}[scenarios.login]\nrun = \"once\"\n[[scenarios.login.requests]]\npath = \"/in\"\n\
+         [scenarios.browse]\nweight = 3\n[[scenarios.browse.requests]]\npath = \"/b\"\n\
+         [scenarios.logout]\nrun = \"last\"\n[[scenarios.logout.requests]]\npath = \"/out\"\n\
+         [scenarios.other]\nrun = \"loop\"\n[[scenarios.other.requests]]\npath = \"/o\"\n"
+    );
+    let plan = plan(&source);
+    let roles: Vec<(&str, crate::plan::Run, u32)> = plan
+        .scenarios
+        .iter()
+        .map(|s| (s.name.as_str(), s.run, s.loop_weight()))
+        .collect();
+    use crate::plan::Run;
+    assert_eq!(
+        roles,
+        [
+            ("login", Run::Once, 0),
+            ("browse", Run::Loop, 3),
+            ("logout", Run::Last, 0),
+            ("other", Run::Loop, 1)
+        ]
+    );
+    let text = plan.to_string();
+    assert!(text.contains("scenarios (4, total weight 4)"), "{text}");
+    assert!(
+        text.contains("  login   once, at each user's start"),
+        "{text}"
+    );
+    assert!(text.contains("  browse  weight 3  (75.0%)"), "{text}");
+    assert!(
+        text.contains("  logout  last, at each user's end, within the graceful stop"),
+        "{text}"
+    );
+}
