@@ -29,6 +29,11 @@ pub struct SearchArgs {
     /// The pause between steps, so one step's queue drains before the next.
     #[arg(long, value_name = "DURATION", default_value = "2s", value_parser = duration)]
     pub cooldown: Duration,
+    /// After a step that missed the SLOs, how long to wait at most for the server to
+    /// drain the queue it built: probes at the first step's rate run until they meet
+    /// the SLOs again, so a backlog never counts against the next step.
+    #[arg(long, value_name = "DURATION", default_value = "60s", value_parser = duration)]
+    pub max_drain: Duration,
     /// Stop when the highest passing and lowest failing rates are this close (a share of
     /// the latter), e.g. 5%.
     #[arg(long, value_name = "SHARE", default_value = "5%", value_parser = parse_tolerance)]
@@ -39,7 +44,7 @@ pub struct SearchArgs {
     /// A template variable, repeatable: --var tenant=acme.
     #[arg(long = "var", value_name = "NAME=VALUE", value_parser = parse_var)]
     pub vars: Vec<(String, String)>,
-    /// Seed of every random choice (each step uses it).
+    /// Seed of every random choice (each step's own is derived from it and its number).
     #[arg(long, value_name = "N")]
     pub seed: Option<u64>,
     /// Worker threads (default: one per core).

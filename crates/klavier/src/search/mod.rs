@@ -7,6 +7,7 @@
 //! module only runs steps and writes what they found (`report`).
 
 mod args;
+mod drain;
 mod machine;
 mod report;
 mod step;
@@ -15,7 +16,7 @@ mod verdict;
 use anyhow::Context as _;
 
 pub use args::SearchArgs;
-use machine::{Config, Next, Outcome, Search};
+use machine::{Config, Next, Outcome, Search, Verdict};
 use step::{Step, Stepper};
 
 use crate::exit::{BadInput, NoCapacity, Stopped};
@@ -65,7 +66,22 @@ pub fn run(args: SearchArgs) -> anyhow::Result<()> {
         if !steps.is_empty() {
             std::thread::sleep(args.cooldown);
         }
-        let step = stepper.run(rate, steps.len() + 1)?;
+        let drained = match steps.last() {
+            Some(last) if last.judged.verdict != Verdict::Pass && !args.max_drain.is_zero() => {
+                let drained = drain::drain(&stepper, args.from, args.max_drain)?;
+                if !args.quiet {
+                    eprintln!("         {}", drained.describe());
+                }
+                if let Some(signal) = drained.signal {
+                    write(&args, &stepper, &steps, None)?;
+                    return Err(Stopped(signal).into());
+                }
+                Some(drained)
+            }
+            _ => None,
+        };
+        let mut step = stepper.run(rate, steps.len() + 1)?;
+        step.drain = drained;
         if !args.quiet {
             eprintln!("{}", report::progress_line(&step));
         }

@@ -36,6 +36,7 @@ struct Settings {
     step_duration_seconds: f64,
     warmup_seconds: f64,
     cooldown_seconds: f64,
+    max_drain_seconds: f64,
 }
 
 #[derive(Serialize)]
@@ -47,8 +48,18 @@ struct StepJson<'a> {
     #[serde(flatten)]
     figures: Figures,
     slos: &'a [ThresholdResult],
+    /// The wait for the previous step's queue to drain, when that step did not pass.
+    drain: Option<DrainJson>,
     /// The step's full result (`klavier.result/v1`), warm-up apart.
     result: &'a Summary,
+}
+
+#[derive(Serialize)]
+struct DrainJson {
+    seconds: f64,
+    probes: usize,
+    rate: f64,
+    drained: bool,
 }
 
 /// The figures of the table.
@@ -97,6 +108,7 @@ impl<'a> Document<'a> {
                 step_duration_seconds: seconds(args.step_duration),
                 warmup_seconds: seconds(args.warmup),
                 cooldown_seconds: seconds(args.cooldown),
+                max_drain_seconds: seconds(args.max_drain),
             },
             outcome,
             steps: steps
@@ -108,6 +120,12 @@ impl<'a> Document<'a> {
                     reason: &s.judged.reason,
                     figures: Figures::of(&s.summary),
                     slos: &s.judged.slos,
+                    drain: s.drain.as_ref().map(|d| DrainJson {
+                        seconds: seconds(d.waited),
+                        probes: d.probes,
+                        rate: d.rate,
+                        drained: d.drained,
+                    }),
                     result: &s.summary,
                 })
                 .collect(),

@@ -142,6 +142,22 @@ fn the_search_finds_a_known_capacity() {
             .all(|s| s["verdict"] != "pass"),
         "a step at or above {high}/s passed:\n{stdout}"
     );
+    // A step that did not pass is followed by a wait for the server's queue to drain
+    // (the step after a failure must not inherit its backlog); a passing one is not.
+    for pair in steps.windows(2) {
+        let drain = &pair[1]["drain"];
+        if pair[0]["verdict"] == "pass" {
+            assert!(drain.is_null(), "a drain after a pass: {drain}");
+        } else {
+            assert!(drain["probes"].as_u64() >= Some(1), "no drain: {drain}");
+            assert_eq!(drain["rate"], 50.0, "probes run at --from");
+        }
+    }
+    assert!(steps[0]["drain"].is_null());
+    assert!(
+        steps.iter().any(|s| !s["drain"].is_null()),
+        "no step failed, so nothing drained:\n{stdout}"
+    );
 }
 
 #[test]
