@@ -67,6 +67,10 @@ pub struct SearchArgs {
     /// JSON (schema klavier.search/v1) to FILE.
     #[arg(long, value_name = "FILE")]
     pub json: Option<PathBuf>,
+    /// Also write a self-contained HTML page: the capacity, charts of latency and errors
+    /// against the load, and every step.
+    #[arg(long, value_name = "FILE")]
+    pub html: Option<PathBuf>,
     /// No line per step on stderr while searching; only the final table.
     #[arg(long, short)]
     pub quiet: bool,

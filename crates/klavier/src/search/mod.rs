@@ -34,13 +34,14 @@ const MAX_STEPS: usize = 40;
 pub fn run(mut args: SearchArgs) -> anyhow::Result<()> {
     crate::engine::listen_to_os_signals();
     args.resolve_levels().map_err(BadInput)?;
-    if let Some(json) = &args.json {
-        let output = crate::cli::OutputArgs {
-            json: Some(json.clone()),
-            ..Default::default()
-        };
-        crate::outputs::check(&output)?;
-    }
+    // Output files are checked before the first step, not found unwritable after an
+    // hour of searching.
+    let output = crate::cli::OutputArgs {
+        json: args.json.clone(),
+        html: args.html.clone(),
+        ..Default::default()
+    };
+    crate::outputs::check(&output)?;
     if args.from > args.max {
         let unit = if args.users { " users" } else { "/s" };
         return Err(BadInput(format!(
@@ -127,6 +128,12 @@ fn write(
         crate::outputs::write_output(json, "the search's JSON", |out| {
             serde_json::to_writer_pretty(&mut *out, &document)?;
             writeln!(out)
+        })?;
+    }
+    if let Some(html) = &args.html {
+        let page = report::html_page(args, stepper, steps, outcome);
+        crate::outputs::write_output(html, "the search's HTML page", |out| {
+            crate::report::write_search_html(&page, out)
         })?;
     }
     let mut stdout = std::io::stdout().lock();

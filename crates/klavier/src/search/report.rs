@@ -10,6 +10,7 @@ use serde::Serialize;
 use super::args::SearchArgs;
 use super::machine::{Outcome, Verdict};
 use super::step::{seconds, Step, Stepper};
+use crate::report::{SearchPage, SearchStep};
 
 /// The JSON document's schema name.
 pub const SCHEMA: &str = "klavier.search/v1";
@@ -241,6 +242,43 @@ pub fn write_table(
     }
     writeln!(out)?;
     writeln!(out, "{}", conclusion(outcome, unit, steps))
+}
+
+/// The page `--html` writes.
+pub fn html_page(
+    args: &SearchArgs,
+    stepper: &Stepper,
+    steps: &[Step],
+    outcome: Option<&Outcome>,
+) -> SearchPage {
+    let unit = Unit::of(args);
+    SearchPage {
+        profile: stepper.name.clone(),
+        target: stepper.target.clone(),
+        slos: stepper.slos.iter().map(|t| t.to_string()).collect(),
+        users: args.users,
+        conclusion: conclusion(outcome, unit, steps),
+        steps: steps
+            .iter()
+            .map(|s| {
+                let f = Figures::of(&s.summary);
+                SearchStep {
+                    number: s.number,
+                    level: s.rate,
+                    achieved: f.achieved_rate,
+                    p50_us: f.p50_ms * 1000.0,
+                    p99_us: f.p99_ms * 1000.0,
+                    error_rate: f.error_rate,
+                    verdict: match s.judged.verdict {
+                        Verdict::Pass => "pass",
+                        Verdict::Fail => "fail",
+                        Verdict::Inconclusive => "inconclusive",
+                    },
+                    reason: s.judged.reason.clone(),
+                }
+            })
+            .collect(),
+    }
 }
 
 /// The answer in one sentence.

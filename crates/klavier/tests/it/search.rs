@@ -99,6 +99,8 @@ fn the_search_finds_a_known_capacity() {
             "error_rate < 1%",
             "--from",
             "50/s",
+            "--html",
+            ws.path("search.html").to_str().expect("UTF-8 path"),
         ],
     );
     let stdout = String::from_utf8_lossy(&output.stdout);
@@ -154,6 +156,25 @@ fn the_search_finds_a_known_capacity() {
         }
     }
     assert!(steps[0]["drain"].is_null());
+    // The HTML page, in a real browser: the answer, two charts, a row per step.
+    let (dom, log) = crate::html::chromium(&ws.path("search.html"));
+    assert!(dom.contains(&format!("capacity: {low:.1}/s")), "{dom}");
+    assert_eq!(
+        dom.matches("<svg").count(),
+        2,
+        "latency and errors against the rate"
+    );
+    assert_eq!(
+        dom.matches("<polyline").count(),
+        3,
+        "p50, p99 and the error rate"
+    );
+    assert_eq!(dom.matches("<tr class=").count(), steps.len());
+    assert!(!dom.contains("<script"));
+    assert!(
+        !log.contains(":CONSOLE("),
+        "the page logged to the console: {log}"
+    );
     assert!(
         steps.iter().any(|s| !s["drain"].is_null()),
         "no step failed, so nothing drained:\n{stdout}"
