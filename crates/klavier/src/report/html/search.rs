@@ -140,20 +140,20 @@ fn table(page: &SearchPage, html: &mut String) {
             "fail" => "fail",
             _ => "inconclusive",
         };
+        let level = if page.users {
+            format!("{:.0}", s.level)
+        } else {
+            format!("{:.1}", s.level)
+        };
         let _ = write!(
             html,
-            "<tr class=\"{class}\"><td>{}</td><td>{}</td><td>{:.1}</td><td>{}</td><td>{}</td>\
-             <td>{}</td><td class=\"mark\">{}</td><td class=\"name\">{}</td></tr>",
+            "<tr class=\"{class}\"><td>{}</td><td>{level}</td><td>{:.1}</td><td>{}</td><td>{}</td>\
+             <td>{:.2}%</td><td class=\"mark\">{}</td><td class=\"name\">{}</td></tr>",
             s.number,
-            if page.users {
-                format!("{:.0}", s.level)
-            } else {
-                format!("{:.1}", s.level)
-            },
             s.achieved,
             micros(s.p50_us),
             micros(s.p99_us),
-            format!("{:.2}%", s.error_rate * 100.0),
+            s.error_rate * 100.0,
             escape(s.verdict),
             escape(&s.reason)
         );
