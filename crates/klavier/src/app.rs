@@ -203,6 +203,7 @@ pub(crate) fn overrides(args: &OverrideArgs) -> Overrides {
         warmup: args.warmup,
         variables: args.vars.clone(),
         thresholds: args.thresholds.clone(),
+        threshold_flag: None,
     }
 }
 

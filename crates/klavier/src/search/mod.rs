@@ -68,7 +68,10 @@ pub fn run(mut args: SearchArgs) -> anyhow::Result<()> {
             Next::Step(rate) => rate,
         };
         if !steps.is_empty() {
-            std::thread::sleep(args.cooldown);
+            if let Some(signal) = pause(args.cooldown) {
+                write(&args, &stepper, &steps, None)?;
+                return Err(Stopped(signal).into());
+            }
         }
         let drained = match steps.last() {
             Some(last) if last.judged.verdict != Verdict::Pass && !args.max_drain.is_zero() => {
@@ -91,7 +94,14 @@ pub fn run(mut args: SearchArgs) -> anyhow::Result<()> {
         }
         search.record(rate, step.judged.verdict);
         let signal = step.signal;
+        let broken = broken(&step);
         steps.push(step);
+        if let Some(problem) = broken {
+            // A bug in Klavier or a profile that cannot be sent: what was found so far is
+            // written, and the search fails rather than judge the server on it.
+            write(&args, &stepper, &steps, None)?;
+            return Err(problem);
+        }
         if let Some(signal) = signal {
             // Stopped by the user: what was found so far, then the exit code says so.
             write(&args, &stepper, &steps, None)?;
@@ -114,6 +124,50 @@ pub fn run(mut args: SearchArgs) -> anyhow::Result<()> {
             anyhow::bail!("no step passed within {MAX_STEPS} steps")
         }
     }
+}
+
+/// Sleeps `pause`, unless a signal comes first: a Ctrl-C during a cool-down stops the
+/// search at once, not at the start of the next step.
+fn pause(pause: std::time::Duration) -> Option<crate::engine::StopSignal> {
+    const SLICE: std::time::Duration = std::time::Duration::from_millis(20);
+    let until = std::time::Instant::now() + pause;
+    loop {
+        if let Some(signal) = crate::engine::received().first {
+            return Some(signal);
+        }
+        let left = until.saturating_duration_since(std::time::Instant::now());
+        if left.is_zero() {
+            return None;
+        }
+        std::thread::sleep(left.min(SLICE));
+    }
+}
+
+/// What makes a step unfit to judge the server by, as `run` would fail on it: a user
+/// task that panicked, or requests none of which could be sent as valid HTTP. Requests
+/// of which only some could not be sent are said once, on stderr.
+fn broken(step: &Step) -> Option<anyhow::Error> {
+    let generator = &step.summary.generator;
+    if let Some(first) = generator.panic_messages.first() {
+        return Some(anyhow::anyhow!(
+            "step {}: {} user task(s) panicked (first: {first:?}); the search stops",
+            step.number,
+            generator.panics
+        ));
+    }
+    let reason = step.not_rendered.as_deref()?;
+    if step.summary.totals.count == 0 {
+        return Some(anyhow::anyhow!(
+            "step {}: nothing was sent: no request could be rendered as valid HTTP (first: {reason})",
+            step.number
+        ));
+    }
+    if step.number == 1 {
+        eprintln!(
+            "klavier: some requests were not sent: not valid HTTP once rendered (first: {reason})"
+        );
+    }
+    None
 }
 
 /// The table on stdout, and the JSON when asked.

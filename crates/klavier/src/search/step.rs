@@ -31,6 +31,8 @@ pub struct Step {
     /// The wait for the server to drain the previous step's queue, when that step did
     /// not pass.
     pub drain: Option<Drain>,
+    /// Why requests could not be sent as valid HTTP once rendered, if some could not.
+    pub not_rendered: Option<String>,
 }
 
 /// Runs steps of one profile.
@@ -60,6 +62,7 @@ impl Stepper {
             warmup: Some(args.warmup),
             variables: args.vars.clone(),
             thresholds: args.slos.clone(),
+            threshold_flag: Some("--slo"),
             ..Overrides::default()
         };
         let overrides = at_level(overrides, args.users, args.from);
@@ -158,6 +161,7 @@ impl Stepper {
             summary,
             signal: result.signal,
             drain: None,
+            not_rendered: result.not_rendered.clone(),
         })
     }
 }

@@ -305,3 +305,89 @@ fn a_rate_given_to_a_users_search_is_bad_input() {
         "{stderr}"
     );
 }
+
+/// A Ctrl-C during the pause between steps stops the search at once (a two-minute
+/// cool-down is not slept out), with exit code 130 and the steps so far written.
+#[test]
+fn sigint_during_a_cool_down_stops_at_once_with_the_steps_so_far() {
+    use std::io::{BufRead, BufReader};
+    use std::process::Stdio;
+    use std::time::{Duration, Instant};
+
+    let ws = Workspace::new();
+    let target = capacity_target(&ws, "2", "10ms");
+    let json = ws.path("search.json");
+    let mut child = Command::new(klavier_path())
+        .arg("search")
+        .arg(profile(&ws, &target.base_url()))
+        .args([
+            "--slo",
+            "p99 < 1s",
+            "--from",
+            "20/s",
+            "--step-duration",
+            "500ms",
+        ])
+        .args([
+            "--warmup",
+            "0s",
+            "--cooldown",
+            "120s",
+            "--threads",
+            "1",
+            "--json",
+        ])
+        .arg(&json)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("klavier starts");
+    let stderr = child.stderr.take().expect("stderr is piped");
+    let mut lines = BufReader::new(stderr).lines();
+    let first = lines
+        .by_ref()
+        .map_while(Result::ok)
+        .find(|l| l.starts_with("step  1"))
+        .expect("the first step's line");
+    assert!(first.contains("pass"), "{first}");
+    // The first step is over and the cool-down has begun.
+    let sent = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .expect("kill runs");
+    assert!(sent.success());
+    let started = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("waitable") {
+            break status;
+        }
+        if started.elapsed() > Duration::from_secs(60) {
+            let _ = child.kill();
+            panic!("still sleeping out the cool-down a minute after SIGINT");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert_eq!(status.code(), Some(130));
+    let document: Value =
+        serde_json::from_str(&std::fs::read_to_string(&json).expect("the JSON was written"))
+            .expect("it parses");
+    assert!(document["outcome"].is_null(), "stopped before concluding");
+    assert_eq!(document["steps"].as_array().map(Vec::len), Some(1));
+}
+
+#[test]
+fn an_slo_naming_an_unknown_request_is_bad_input_under_its_own_flag() {
+    let ws = Workspace::new();
+    let output = klavier()
+        .arg("search")
+        .arg(profile(&ws, "http://127.0.0.1:9"))
+        .args(["--slo", "request helth: p99 < 50ms"])
+        .output()
+        .expect("klavier starts");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains(r#"--slo: no request is named "helth": did you mean "health"?"#),
+        "{stderr}"
+    );
+}
