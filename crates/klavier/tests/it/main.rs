@@ -8,6 +8,7 @@ mod compare;
 mod compression;
 mod conformance;
 mod connections;
+mod cookbook;
 mod demo;
 mod dispatch;
 mod failures;

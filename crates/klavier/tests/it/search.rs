@@ -12,7 +12,7 @@ use crate::support::{klavier, klavier_path, repo_file, validate_result, Workspac
 
 /// `klavier target` with `workers` × `service`, as a process of its own so the
 /// generator and the server do not share a runtime.
-fn capacity_target(ws: &Workspace, workers: &str, service: &str) -> ServerProcess {
+pub fn capacity_target(ws: &Workspace, workers: &str, service: &str) -> ServerProcess {
     ServerProcess::start("klavier target", &ws.path("target.out"), |addr| {
         let mut cmd = Command::new(klavier_path());
         cmd.args(["target", "--addr", &addr.to_string()]).args([
