@@ -66,6 +66,9 @@ pub struct Preview {
 /// at a constant level.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Phase {
+    /// The stage it is, from 1; `None` for the level that holds after the last stage
+    /// (or the whole test, without stages).
+    pub stage: Option<usize>,
     /// When it starts, from the start of the test.
     pub start_seconds: f64,
     /// How long it lasts within the test.
@@ -304,27 +307,37 @@ impl<'p> Model<'p> {
         };
         let mut phases = Vec::new();
         let (mut at, mut level) = (0.0, ramp.start());
-        for stage in ramp.stages() {
+        for (i, stage) in ramp.stages().iter().enumerate() {
             if at >= self.end {
                 break;
             }
             let length = stage.duration.as_secs_f64().min(self.end - at);
             let to = ramp.level_at(Duration::from_secs_f64(at + length));
-            phases.push(self.phase(at, length, level, to, per_iteration));
+            let stage = Some(i + 1);
+            phases.push(self.phase(stage, at, length, (level, to), per_iteration));
             (at, level) = (at + length, to);
         }
         if at < self.end {
-            phases.push(self.phase(at, self.end - at, level, level, per_iteration));
+            let hold = (level, level);
+            phases.push(self.phase(None, at, self.end - at, hold, per_iteration));
         }
         phases
     }
 
-    fn phase(&self, start: f64, length: f64, from: f64, to: f64, per_iteration: f64) -> Phase {
+    fn phase(
+        &self,
+        stage: Option<usize>,
+        start: f64,
+        length: f64,
+        (from, to): (f64, f64),
+        per_iteration: f64,
+    ) -> Phase {
         let to_users = match self.load {
             Load::Closed { .. } => to.floor(),
             Load::Open { .. } => to,
         };
         Phase {
+            stage,
             start_seconds: start,
             duration_seconds: length,
             from,
