@@ -10,6 +10,7 @@ mod conformance;
 mod connections;
 mod demo;
 mod dispatch;
+mod dryrun;
 mod failures;
 mod hostile;
 mod html;
