@@ -193,7 +193,7 @@ min_scenario_interval_ms = 1000
         warnings(&text),
         [
             "  ! data \"accounts\": its 400 unique rows (one per iteration) run out after 1m \
-          20s, in minute 2; then users that need a row stop"
+          20s, in minute 2; then users that need a row stop (so do the totals here)"
         ]
     );
 
@@ -241,4 +241,51 @@ fn a_bad_latency_is_refused_naming_the_flag() {
     assert_eq!(code, Some(2), "{stderr}");
     assert!(stderr.contains("--assume-latency"), "{stderr}");
     assert!(stderr.contains("'abc'"), "{stderr}");
+}
+
+#[test]
+fn unique_data_that_runs_out_ends_the_predicted_totals_too() {
+    // The journey example's 50 accounts, each used once, then its users stop: the
+    // preview warns and counts 50 of each request, as the target then does.
+    let server = target();
+    let url = server.base_url();
+    let journey = repo_file("examples/journey.toml");
+    let output = klavier()
+        .args(["check", "--dry-run", "--json", "-", "--base-url", &url])
+        .arg(&journey)
+        .output()
+        .expect("klavier starts");
+    let preview: Value = serde_json::from_slice(&output.stdout).expect("the preview is JSON");
+    validate_preview(&preview);
+    let warning = preview["warnings"][0].as_str().unwrap_or_default();
+    assert!(
+        warning.starts_with("data \"accounts\": its 50 unique rows (one per iteration) run out"),
+        "{warning}"
+    );
+    let predicted = predicted_totals(&preview);
+    assert_eq!(
+        predicted,
+        BTreeMap::from([
+            ("login".to_owned(), 50.0),
+            ("logout".to_owned(), 50.0),
+            ("me".to_owned(), 50.0),
+        ])
+    );
+
+    let ws = Workspace::new();
+    let json = ws.path("result.json");
+    let mut cmd = klavier();
+    cmd.arg("run")
+        .arg(&journey)
+        .args(["--quiet", "--base-url", &url, "--duration", "5s", "--json"])
+        .arg(&json);
+    crate::support::run_ok(&mut cmd, &json);
+    let seen = server.counts();
+    for path in [
+        "POST /api/session/login",
+        "GET /api/session/me",
+        "POST /api/session/logout",
+    ] {
+        assert_eq!(seen.get(path), Some(&50), "{path}: {seen:?}");
+    }
 }

@@ -9,6 +9,7 @@
 //! iterations at the arrival rate whatever the latency. Pure: the caller supplies the
 //! latency to assume and the process's open-file limits.
 
+mod exhaust;
 mod expect;
 mod iteration;
 mod volume;
@@ -146,7 +147,9 @@ pub fn preview(plan: &Plan, assumptions: &Assumptions) -> Preview {
         .iter()
         .map(|s| iteration::shape(s, &plan.timings, latency))
         .collect();
-    let model = Model::new(plan, &shapes);
+    let mut model = Model::new(plan, &shapes);
+    let run_outs = exhaust::find(plan, &model);
+    exhaust::apply(&run_outs, &mut model);
     let scenarios = model.scenarios(plan, &shapes);
     let requests = model.requests(plan, &shapes);
     let connections = connections(plan, &model, assumptions);
@@ -161,7 +164,7 @@ pub fn preview(plan: &Plan, assumptions: &Assumptions) -> Preview {
         connections,
         warnings: Vec::new(),
     };
-    preview.warnings = warnings::find(plan, &model, &shapes, &preview);
+    preview.warnings = warnings::find(plan, &model, &shapes, &run_outs, &preview);
     preview
 }
 
@@ -178,6 +181,9 @@ pub(crate) struct Model<'p> {
     /// The mean iteration duration, over scenarios.
     mean_duration: f64,
     spans: Vec<volume::Span>,
+    /// When the last iteration may start: the end, or earlier if a `unique` feeder
+    /// that says `stop` runs out.
+    sending_until: f64,
 }
 
 impl<'p> Model<'p> {
@@ -200,6 +206,7 @@ impl<'p> Model<'p> {
             end: plan.timings.duration.as_secs_f64(),
             mean_cycle: mean(|s| s.cycle),
             mean_duration: mean(|s| s.duration),
+            sending_until: plan.timings.duration.as_secs_f64(),
             shares,
             spans: volume::spans(
                 &plan.load,
@@ -248,7 +255,7 @@ impl<'p> Model<'p> {
 
     fn scenarios(&self, plan: &Plan, shapes: &[Shape]) -> Vec<ScenarioForecast> {
         let per_second = self.iterations_per_second(self.peak());
-        let iterations = self.occurrences(0.0, self.end);
+        let iterations = self.occurrences(0.0, self.sending_until);
         plan.scenarios
             .iter()
             .zip(shapes)
@@ -283,7 +290,11 @@ impl<'p> Model<'p> {
             for &(stat, offset) in &shape.starts {
                 let row = &mut rows[stat];
                 row.per_second += per_second * share;
-                row.total += self.occurrences(offset, self.end) * share;
+                // Sent if its iteration started in time and it comes before the end.
+                let sent = self
+                    .occurrences(offset, self.end)
+                    .min(self.occurrences(0.0, self.sending_until));
+                row.total += sent * share;
             }
         }
         rows

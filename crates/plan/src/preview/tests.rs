@@ -251,7 +251,7 @@ fn unique_data_runs_out_when_the_draws_pass_its_rows() {
         texts,
         [
             "data \"accounts\": its 1000 unique rows (one per iteration) run out after 1m 40s, \
-          in minute 2; then users that need a row stop"
+          in minute 2; then users that need a row stop (so do the totals here)"
         ]
     );
     let Warning::DataRunsOut { at, .. } = preview.warnings[0] else {
@@ -259,6 +259,17 @@ fn unique_data_runs_out_when_the_draws_pass_its_rows() {
     };
     // User 0's 101st start, at 100 s (users start 100 ms apart).
     assert!((at - 100.0).abs() < 1e-6, "{at}");
+
+    // Users that find no row stop: no iteration starts after 100 s.
+    let iterations: f64 = preview.scenarios.iter().map(|s| s.total).sum();
+    assert!(approx(iterations, 1000.0), "{iterations}");
+    let plan = with_feeder(compile(&source), 1000, Per::Iteration, OnExhausted::Recycle);
+    let iterations: f64 = super::preview(&plan, &assume())
+        .scenarios
+        .iter()
+        .map(|s| s.total)
+        .sum();
+    assert!(approx(iterations, 1800.0), "{iterations}");
 
     // Drawn once per user: 10 users need 10 rows; 5 run out as the sixth starts.
     let plan = with_feeder(compile(&source), 5, Per::User, OnExhausted::Recycle);
@@ -272,6 +283,14 @@ fn unique_data_runs_out_when_the_draws_pass_its_rows() {
     );
     let plan = with_feeder(compile(&source), 10, Per::User, OnExhausted::Stop);
     assert!(preview_warnings(&plan).is_empty());
+    // With `stop`, only the first 5 users ever work: 180 iterations each.
+    let plan = with_feeder(compile(&source), 5, Per::User, OnExhausted::Stop);
+    let iterations: f64 = super::preview(&plan, &assume())
+        .scenarios
+        .iter()
+        .map(|s| s.total)
+        .sum();
+    assert!(approx(iterations, 900.0), "{iterations}");
 }
 
 fn preview_warnings(plan: &Plan) -> Vec<String> {

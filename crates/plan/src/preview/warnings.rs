@@ -6,11 +6,12 @@ use std::time::Duration;
 
 use serde::{Serialize, Serializer};
 
-use crate::data::{OnExhausted, Per, Strategy};
+use crate::data::{OnExhausted, Per};
 use crate::load::Load;
 use crate::plan::Plan;
 
-use super::{expect, volume, Model, Preview, Shape};
+use super::exhaust::RunOut;
+use super::{expect, Model, Preview, Shape};
 
 /// One thing that looks wrong with a plan.
 #[derive(Debug, Clone, PartialEq)]
@@ -137,7 +138,7 @@ impl fmt::Display for Warning {
                     Per::User => "one per user",
                 };
                 let then = match on_exhausted {
-                    OnExhausted::Stop => "then users that need a row stop",
+                    OnExhausted::Stop => "then users that need a row stop (so do the totals here)",
                     OnExhausted::Recycle => "then rows are used again",
                 };
                 write!(
@@ -192,12 +193,13 @@ pub(super) fn find(
     plan: &Plan,
     model: &Model<'_>,
     shapes: &[Shape],
+    run_outs: &[RunOut],
     preview: &Preview,
 ) -> Vec<Warning> {
     let mut found = Vec::new();
     found.extend(timing(plan, model));
     found.extend(scenarios(plan, model, shapes, preview));
-    found.extend(data(plan, model));
+    found.extend(data(run_outs));
     found.extend(stages(plan));
     found.extend(capacity(plan, preview));
     found
@@ -243,50 +245,17 @@ fn scenarios(plan: &Plan, model: &Model<'_>, shapes: &[Shape], preview: &Preview
 }
 
 /// `unique` feeders whose rows the test uses up, and when.
-fn data(plan: &Plan, model: &Model<'_>) -> Vec<Warning> {
-    let unique = plan
-        .session
-        .feeders
+fn data(run_outs: &[RunOut]) -> Vec<Warning> {
+    run_outs
         .iter()
-        .filter(|f| f.strategy == Strategy::Unique);
-    let mut found = Vec::new();
-    for feeder in unique {
-        let rows = feeder.table.rows();
-        // The draw that finds no row left is the (rows + 1)-th.
-        let needed = rows as f64 + 1.0;
-        let at = match feeder.per {
-            Per::Iteration => {
-                volume::time_reaching(|t| model.occurrences(0.0, t), needed, model.end)
-            }
-            Per::User => users_started(model, needed),
-        };
-        if let Some(at) = at {
-            found.push(Warning::DataRunsOut {
-                feeder: feeder.name.clone(),
-                rows,
-                at,
-                per: feeder.per,
-                on_exhausted: feeder.on_exhausted,
-            });
-        }
-    }
-    found
-}
-
-/// When the `n`-th distinct user starts (closed model: each draws its row once, at its
-/// first start); `None` if fewer ever do, or in the open model, whose pool grows with
-/// the latency.
-fn users_started(model: &Model<'_>, n: f64) -> Option<f64> {
-    let mut firsts: Vec<(u32, f64)> = Vec::new();
-    for span in &model.spans {
-        match firsts.iter_mut().find(|(user, _)| *user == span.user) {
-            Some((_, from)) => *from = from.min(span.from),
-            None => firsts.push((span.user, span.from)),
-        }
-    }
-    let mut times: Vec<f64> = firsts.into_iter().map(|(_, from)| from).collect();
-    times.sort_by(f64::total_cmp);
-    times.get(n as usize - 1).copied()
+        .map(|r| Warning::DataRunsOut {
+            feeder: r.feeder.clone(),
+            rows: r.rows,
+            at: r.at,
+            per: r.per,
+            on_exhausted: r.on_exhausted,
+        })
+        .collect()
 }
 
 /// Stages shorter than a mean think time (a zero-length stage is a jump, meant so).
