@@ -13,13 +13,16 @@ use super::units::rate;
 /// The JSON document's `schema` tag.
 pub const PREVIEW_SCHEMA: &str = "klavier.preview/v1";
 
-/// Writes `preview` as JSON (one document, then a newline).
+/// Writes `preview` as JSON (one document, its `schema` tag first, then a newline).
 pub fn write_preview_json(preview: &Preview, out: &mut impl Write) -> io::Result<()> {
-    let mut value = serde_json::to_value(preview).map_err(io::Error::other)?;
-    if let Some(object) = value.as_object_mut() {
-        object.insert("schema".into(), PREVIEW_SCHEMA.into());
+    let mut document = serde_json::Map::new();
+    document.insert("schema".into(), PREVIEW_SCHEMA.into());
+    if let serde_json::Value::Object(fields) = serde_json::to_value(preview)? {
+        document.extend(fields);
     }
-    serde_json::to_writer_pretty(&mut *out, &value).map_err(io::Error::other)?;
+    // Into memory first, so a reader that went away is a broken pipe, not a JSON error.
+    let bytes = serde_json::to_vec_pretty(&document)?;
+    out.write_all(&bytes)?;
     writeln!(out)
 }
 
