@@ -289,3 +289,40 @@ fn unique_data_that_runs_out_ends_the_predicted_totals_too() {
         assert_eq!(seen.get(path), Some(&50), "{path}: {seen:?}");
     }
 }
+
+#[test]
+fn more_users_than_file_descriptors_is_a_warning_against_the_hard_limit() {
+    // Under a hard open-file limit of 64 (set by the shell for this process only),
+    // 100 users need 100 connections plus the process's own: 16 + 4 per worker thread.
+    let ws = Workspace::new();
+    let seed = std::fs::read_to_string(repo_file("examples/seed.toml")).expect("the seed");
+    let path = ws.write("seed.toml", seed);
+    let script = format!(
+        "ulimit -Sn 64 && ulimit -Hn 64 && exec '{}' check --dry-run --users 100 '{}'",
+        crate::support::klavier_path().display(),
+        path.display()
+    );
+    let output = std::process::Command::new("sh")
+        .args(["-c", &script])
+        .output()
+        .expect("sh starts");
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(0), "{text}");
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let needed = 100 + 16 + 4 * threads;
+    assert!(
+        text.contains(&format!(
+            "100 users at the peak, 1 origin: 100 connections, about {needed} file descriptors;\n  \
+             open-file limit 64 soft, 64 hard (raised to the hard one at start): too few"
+        )),
+        "{text}"
+    );
+    assert_eq!(
+        warnings(&text),
+        [format!(
+            "  ! about {needed} file descriptors are needed, more than the hard open-file limit \
+             (64): connections beyond it fail; raise it (`ulimit -Hn` as root, or LimitNOFILE= \
+             for a service)"
+        )]
+    );
+}
