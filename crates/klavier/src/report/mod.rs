@@ -22,7 +22,7 @@ mod verdict;
 
 pub use compare::write_comparison;
 pub use csv_file::write_csv;
-pub use html::{write_comparison_html, write_html};
+pub use html::{write_comparison_html, write_html, write_search_html, SearchPage, SearchStep};
 pub use json::write_json;
 pub use junit::write_junit;
 pub use preview::{write_preview_json, write_preview_text};

@@ -10,6 +10,7 @@
 use std::time::{Duration, Instant};
 
 use super::machine::Verdict;
+use super::report::Unit;
 use super::step::Stepper;
 use crate::engine::StopSignal;
 
@@ -24,7 +25,7 @@ pub struct Drain {
     pub waited: Duration,
     /// Probes run.
     pub probes: usize,
-    /// The rate they ran at.
+    /// The level they ran at (arrivals a second, or users).
     pub rate: f64,
     /// Whether the last probe met the SLOs (false: `--max-drain` ran out first, so the
     /// next step may be judged on the previous one's backlog).
@@ -56,18 +57,19 @@ pub fn drain(stepper: &Stepper, rate: f64, max: Duration) -> anyhow::Result<Drai
 
 impl Drain {
     /// `drained in 3.0s (3 probes at 100.0/s)`, for the line before the next step.
-    pub fn describe(&self) -> String {
+    pub fn describe(&self, unit: Unit) -> String {
         let what = if self.drained {
             "the server drained its queue in"
         } else {
             "the server was still behind after"
         };
         let mut line = format!(
-            "{what} {:.1}s ({} probe{} at {:.1}/s)",
+            "{what} {:.1}s ({} probe{} {} {})",
             self.waited.as_secs_f64(),
             self.probes,
             if self.probes == 1 { "" } else { "s" },
-            self.rate
+            if unit == Unit::Rate { "at" } else { "with" },
+            unit.label(self.rate)
         );
         if !self.drained {
             line.push_str(": the next step may be judged on the previous one's backlog");
@@ -93,18 +95,18 @@ mod tests {
     #[test]
     fn a_drained_queue_says_how_long_it_took() {
         assert_eq!(
-            drain(true, 3).describe(),
+            drain(true, 3).describe(Unit::Rate),
             "the server drained its queue in 3.0s (3 probes at 100.0/s)"
         );
         assert_eq!(
-            drain(true, 1).describe(),
-            "the server drained its queue in 3.0s (1 probe at 100.0/s)"
+            drain(true, 1).describe(Unit::Users),
+            "the server drained its queue in 3.0s (1 probe with 100 users)"
         );
     }
 
     #[test]
     fn a_server_still_behind_warns_that_the_next_step_may_suffer() {
-        let line = drain(false, 60).describe();
+        let line = drain(false, 60).describe(Unit::Rate);
         assert!(line.starts_with("the server was still behind after 3.0s (60 probes"));
         assert!(line.ends_with("the next step may be judged on the previous one's backlog"));
     }

@@ -31,18 +31,21 @@ const RETRIES: usize = 2;
 const MAX_STEPS: usize = 40;
 
 /// Runs the search and writes its table, and its JSON when asked.
-pub fn run(args: SearchArgs) -> anyhow::Result<()> {
+pub fn run(mut args: SearchArgs) -> anyhow::Result<()> {
     crate::engine::listen_to_os_signals();
-    if let Some(json) = &args.json {
-        let output = crate::cli::OutputArgs {
-            json: Some(json.clone()),
-            ..Default::default()
-        };
-        crate::outputs::check(&output)?;
-    }
+    args.resolve_levels().map_err(BadInput)?;
+    // Output files are checked before the first step, not found unwritable after an
+    // hour of searching.
+    let output = crate::cli::OutputArgs {
+        json: args.json.clone(),
+        html: args.html.clone(),
+        ..Default::default()
+    };
+    crate::outputs::check(&output)?;
     if args.from > args.max {
+        let unit = if args.users { " users" } else { "/s" };
         return Err(BadInput(format!(
-            "--from {}/s is above --max {}/s: start below the highest rate to try",
+            "--from {}{unit} is above --max {}{unit}: start below the highest step to try",
             args.from, args.max
         ))
         .into());
@@ -55,6 +58,7 @@ pub fn run(args: SearchArgs) -> anyhow::Result<()> {
         growth: GROWTH,
         retries: RETRIES,
         max_steps: MAX_STEPS,
+        whole: args.users,
     };
     let mut search = Search::new(config);
     let mut steps: Vec<Step> = Vec::new();
@@ -70,7 +74,7 @@ pub fn run(args: SearchArgs) -> anyhow::Result<()> {
             Some(last) if last.judged.verdict != Verdict::Pass && !args.max_drain.is_zero() => {
                 let drained = drain::drain(&stepper, args.from, args.max_drain)?;
                 if !args.quiet {
-                    eprintln!("         {}", drained.describe());
+                    eprintln!("         {}", drained.describe(report::Unit::of(&args)));
                 }
                 if let Some(signal) = drained.signal {
                     write(&args, &stepper, &steps, None)?;
@@ -83,7 +87,7 @@ pub fn run(args: SearchArgs) -> anyhow::Result<()> {
         let mut step = stepper.run(rate, steps.len() + 1)?;
         step.drain = drained;
         if !args.quiet {
-            eprintln!("{}", report::progress_line(&step));
+            eprintln!("{}", report::progress_line(&step, report::Unit::of(&args)));
         }
         search.record(rate, step.judged.verdict);
         let signal = step.signal;
@@ -95,15 +99,16 @@ pub fn run(args: SearchArgs) -> anyhow::Result<()> {
         }
     };
     write(&args, &stepper, &steps, Some(&outcome))?;
+    let unit = if args.users { " users" } else { "/s" };
     match outcome {
         Outcome::Found { .. } | Outcome::AtLeastMax { .. } => Ok(()),
         Outcome::OutOfSteps { low: Some(_), .. } => Ok(()),
         Outcome::BelowFirst { from } => Err(NoCapacity(format!(
-            "even the first step ({from}/s) missed the SLOs: try a lower --from"
+            "even the first step ({from}{unit}) missed the SLOs: try a lower --from"
         ))
         .into()),
         Outcome::Unmeasurable { from } => anyhow::bail!(
-            "the first step ({from}/s) could not be measured: the generator fell short every time"
+            "the first step ({from}{unit}) could not be measured: the generator fell short every time"
         ),
         Outcome::OutOfSteps { low: None, .. } => {
             anyhow::bail!("no step passed within {MAX_STEPS} steps")
@@ -125,6 +130,13 @@ fn write(
             writeln!(out)
         })?;
     }
+    if let Some(html) = &args.html {
+        let page = report::html_page(args, stepper, steps, outcome);
+        crate::outputs::write_output(html, "the search's HTML page", |out| {
+            crate::report::write_search_html(&page, out)
+        })?;
+    }
     let mut stdout = std::io::stdout().lock();
-    report::write_table(steps, outcome, &mut stdout).context("writing the table")
+    report::write_table(steps, outcome, report::Unit::of(args), &mut stdout)
+        .context("writing the table")
 }

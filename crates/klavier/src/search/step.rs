@@ -45,6 +45,8 @@ pub struct Stepper {
     pub name: String,
     /// The target, its secrets redacted.
     pub target: String,
+    /// Steps are numbers of users (the closed model), not arrival rates.
+    pub users: bool,
 }
 
 impl Stepper {
@@ -56,11 +58,11 @@ impl Stepper {
             seed: args.seed,
             duration: Some(args.warmup + args.step_duration),
             warmup: Some(args.warmup),
-            rate: Some(args.from),
             variables: args.vars.clone(),
             thresholds: args.slos.clone(),
             ..Overrides::default()
         };
+        let overrides = at_level(overrides, args.users, args.from);
         let plan = klavier_plan::load(&args.profile, &overrides)?;
         Connector::new(&plan.target).map_err(|e| crate::exit::BadInput(e.to_string()))?;
         // The command line's thresholds come last: those are the SLOs.
@@ -77,16 +79,14 @@ impl Stepper {
             name: plan.name.clone(),
             target: target.into_owned(),
             overrides,
+            users: args.users,
         })
     }
 
     /// The plan at `rate`: the profile's own pool size if it sets one, else the default
     /// for the rate; only the SLOs as thresholds, never stopping early.
     fn plan(&self, rate: f64, window: Option<Duration>) -> anyhow::Result<Plan> {
-        let mut overrides = Overrides {
-            rate: Some(rate),
-            ..self.overrides.clone()
-        };
+        let mut overrides = at_level(self.overrides.clone(), self.users, rate);
         if let Some(window) = window {
             overrides.duration = Some(window);
             overrides.warmup = Some(Duration::ZERO);
@@ -140,7 +140,7 @@ impl Stepper {
             seed,
             stop_reason: result.stop_reason,
             klavier_version: env!("CARGO_PKG_VERSION").to_owned(),
-            open_model: true,
+            open_model: !self.users,
             worker_cpu_peak: result.worker_cpu_peak,
             warmup: plan.timings.warmup,
             panics: result.panics,
@@ -159,6 +159,25 @@ impl Stepper {
             signal: result.signal,
             drain: None,
         })
+    }
+}
+
+/// The overrides for one step: `level` arrivals a second (the open model), or `level`
+/// users from the start (the closed model: no ramp, the profile's stages replaced).
+fn at_level(overrides: Overrides, users: bool, level: f64) -> Overrides {
+    if users {
+        Overrides {
+            users: Some(level as u32),
+            ramp_up: Some(Duration::ZERO),
+            rate: None,
+            stages: Vec::new(),
+            ..overrides
+        }
+    } else {
+        Overrides {
+            rate: Some(level),
+            ..overrides
+        }
     }
 }
 
