@@ -11,6 +11,7 @@ mod connections;
 mod cookbook;
 mod demo;
 mod dispatch;
+mod dryrun;
 mod failures;
 mod hostile;
 mod html;
