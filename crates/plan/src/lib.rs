@@ -42,6 +42,7 @@ pub mod load;
 mod locate;
 mod pick;
 mod plan;
+pub mod preview;
 mod profile;
 pub mod redact;
 pub mod segment;
