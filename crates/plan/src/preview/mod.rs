@@ -6,7 +6,9 @@
 //! The closed model follows Little's law: a user's iterations come one `cycle` apart
 //! (`iteration::shape`, at an assumed latency per exchange), so `N` users make
 //! `N / mean cycle` iterations a second, split by weight. The open model starts
-//! iterations at the arrival rate whatever the latency. Pure: the caller supplies the
+//! iterations at the arrival rate whatever the latency. Setup and teardown scenarios
+//! (`run = "once"` / `"last"`) run once per closed-model user activation, and once per
+//! open-model arrival, around its iteration. Pure: the caller supplies the
 //! latency to assume and the process's open-file limits.
 
 mod exhaust;
@@ -23,7 +25,7 @@ use std::time::Duration;
 use serde::Serialize;
 
 use crate::load::Load;
-use crate::plan::Plan;
+use crate::plan::{Plan, Run, Scenario};
 
 pub use iteration::Shape;
 pub use warnings::Warning;
@@ -191,12 +193,20 @@ impl<'p> Model<'p> {
         let total: f64 = plan
             .scenarios
             .iter()
-            .map(|s| f64::from(s.weight.get()))
+            .map(|s| f64::from(s.loop_weight()))
             .sum();
+        let open = matches!(plan.load, Load::Open { .. });
+        // A setup or teardown scenario is no share of the loop: in the open model every
+        // arrival runs it (around its one iteration), in the closed model every user
+        // once per activation (`role_runs`).
         let shares: Vec<f64> = plan
             .scenarios
             .iter()
-            .map(|s| f64::from(s.weight.get()) / total)
+            .map(|s| match s.run {
+                Run::Loop => f64::from(s.weight.get()) / total,
+                Run::Once | Run::Last if open => 1.0,
+                Run::Once | Run::Last => 0.0,
+            })
             .collect();
         let mean = |f: fn(&Shape) -> f64| -> f64 {
             shares.iter().zip(shapes).map(|(p, s)| p * f(s)).sum()
@@ -253,6 +263,16 @@ impl<'p> Model<'p> {
         }
     }
 
+    /// How many times a closed-model user's setup or teardown runs: once per active
+    /// span (a user a ramp brings back runs it again); `None` for a loop scenario or
+    /// the open model, whose figures follow from the shares.
+    fn role_runs(&self, scenario: &Scenario) -> Option<f64> {
+        match (scenario.run, self.load) {
+            (Run::Loop, _) | (_, Load::Open { .. }) => None,
+            (Run::Once | Run::Last, Load::Closed { .. }) => Some(self.spans.len() as f64),
+        }
+    }
+
     fn scenarios(&self, plan: &Plan, shapes: &[Shape]) -> Vec<ScenarioForecast> {
         let per_second = self.iterations_per_second(self.peak());
         let iterations = self.occurrences(0.0, self.sending_until);
@@ -260,17 +280,24 @@ impl<'p> Model<'p> {
             .iter()
             .zip(shapes)
             .zip(&self.shares)
-            .map(|((scenario, shape), &share)| ScenarioForecast {
-                name: scenario.name.clone(),
-                share,
-                requests_per_iteration: shape.starts.len(),
-                iteration_seconds: shape.duration,
-                cycle_seconds: match self.load {
-                    Load::Closed { .. } => shape.cycle,
-                    Load::Open { .. } => shape.duration,
-                },
-                per_second: per_second * share,
-                total: iterations * share,
+            .map(|((scenario, shape), &share)| {
+                let (per_second, total) = match self.role_runs(scenario) {
+                    // Once per user: no steady rate.
+                    Some(runs) => (0.0, runs),
+                    None => (per_second * share, iterations * share),
+                };
+                ScenarioForecast {
+                    name: scenario.name.clone(),
+                    share,
+                    requests_per_iteration: shape.starts.len(),
+                    iteration_seconds: shape.duration,
+                    cycle_seconds: match self.load {
+                        Load::Closed { .. } => shape.cycle,
+                        Load::Open { .. } => shape.duration,
+                    },
+                    per_second,
+                    total,
+                }
             })
             .collect()
     }
@@ -286,7 +313,13 @@ impl<'p> Model<'p> {
                 total: 0.0,
             })
             .collect();
-        for (shape, &share) in shapes.iter().zip(&self.shares) {
+        for ((scenario, shape), &share) in plan.scenarios.iter().zip(shapes).zip(&self.shares) {
+            if let Some(runs) = self.role_runs(scenario) {
+                for &(stat, _) in &shape.starts {
+                    rows[stat].total += runs;
+                }
+                continue;
+            }
             for &(stat, offset) in &shape.starts {
                 let row = &mut rows[stat];
                 row.per_second += per_second * share;

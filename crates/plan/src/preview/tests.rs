@@ -300,3 +300,51 @@ fn preview_warnings(plan: &Plan) -> Vec<String> {
         .map(ToString::to_string)
         .collect()
 }
+
+/// [`TWO_SCENARIOS`] with a login at each user's start and a logout at its end.
+fn with_roles(source: &str) -> String {
+    source.replace(
+        "[timings]",
+        "[scenarios.login]\nrun = \"once\"\n[[scenarios.login.requests]]\nname = \"login\"\n\
+         method = \"POST\"\npath = \"/login\"\n\
+         [scenarios.logout]\nrun = \"last\"\n[[scenarios.logout.requests]]\nname = \"logout\"\n\
+         method = \"POST\"\npath = \"/logout\"\n[timings]",
+    )
+}
+
+#[test]
+fn setup_and_teardown_run_once_per_user_and_take_no_share_of_the_loop() {
+    let plain = preview(&compile(TWO_SCENARIOS), &assume());
+    let preview = preview(&compile(&with_roles(TWO_SCENARIOS)), &assume());
+    let scenarios: Vec<(&str, f64, f64, f64)> = preview
+        .scenarios
+        .iter()
+        .map(|s| (s.name.as_str(), s.share, s.per_second, s.total))
+        .collect();
+    // The loop is as without them; each of the 10 users logs in and out once.
+    for (with, without) in preview.scenarios[..2].iter().zip(&plain.scenarios) {
+        assert_eq!(with, without);
+    }
+    assert_eq!(
+        scenarios[2..],
+        [("login", 0.0, 0.0, 10.0), ("logout", 0.0, 0.0, 10.0)]
+    );
+    let login = &preview.requests[3];
+    assert_eq!((login.name.as_str(), login.total), ("login", 10.0));
+    assert!(approx(preview.phases[0].requests_per_second, 20.0));
+}
+
+#[test]
+fn in_the_open_model_every_arrival_runs_the_setup_and_teardown() {
+    let source = with_roles(&TWO_SCENARIOS.replace("users = 10", "arrival_rate = 40"));
+    let preview = preview(&compile(&source), &assume());
+    let login = &preview.scenarios[2];
+    assert!(approx(login.share, 1.0), "{login:?}");
+    assert!(approx(login.per_second, 40.0), "{login:?}");
+    // Two loop requests and a login and a logout per arrival.
+    assert!(
+        approx(preview.phases[0].requests_per_second, 160.0),
+        "{:?}",
+        preview.phases
+    );
+}
