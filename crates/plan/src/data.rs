@@ -5,7 +5,8 @@
 //! an `Arc`, never copied. Cells are text: a JSON number or boolean keeps its JSON
 //! spelling, a nested value its JSON text, `null` the empty string. A column may be
 //! declared a [`ColumnType`] (`types = { qty = "int" }`): every cell is checked when the
-//! file is read, and templates see the column's values as numbers or booleans.
+//! file is read, and templates see the column's values as numbers or booleans. A JSON
+//! file's column whose values are all numbers (or all booleans) is typed so by itself.
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -82,8 +83,10 @@ impl ColumnType {
                 .parse::<i64>()
                 .map(minijinja::Value::from)
                 .map_err(|_| wrong()),
-            ColumnType::Float => match cell.parse::<f64>() {
-                Ok(x) if x.is_finite() => Ok(minijinja::Value::from(x)),
+            // A whole number stays one (`7`, not `7.0`, in a path or a JSON body).
+            ColumnType::Float => match (cell.parse::<i64>(), cell.parse::<f64>()) {
+                (Ok(n), _) => Ok(minijinja::Value::from(n)),
+                (_, Ok(x)) if x.is_finite() => Ok(minijinja::Value::from(x)),
                 _ => Err(wrong()),
             },
             ColumnType::Bool => match cell {
@@ -91,6 +94,29 @@ impl ColumnType {
                 "false" => Ok(minijinja::Value::from(false)),
                 _ => Err(wrong()),
             },
+        }
+    }
+
+    /// The type a JSON file's value says its column has: integers, other numbers and
+    /// booleans as such; strings, null and nested values are text.
+    fn of_json(value: &serde_json::Value) -> Self {
+        match value {
+            serde_json::Value::Number(n) if n.is_i64() => ColumnType::Int,
+            serde_json::Value::Number(n) if n.is_f64() => ColumnType::Float,
+            serde_json::Value::Bool(_) => ColumnType::Bool,
+            _ => ColumnType::Text,
+        }
+    }
+
+    /// The type of a column holding values of both types: integers among floats are
+    /// floats; anything else mixed is text.
+    fn and(self, other: Self) -> Self {
+        match (self, other) {
+            (a, b) if a == b => a,
+            (ColumnType::Int, ColumnType::Float) | (ColumnType::Float, ColumnType::Int) => {
+                ColumnType::Float
+            }
+            _ => ColumnType::Text,
         }
     }
 
@@ -166,6 +192,16 @@ impl Table {
         self.text.push_str(cell);
         self.ends.push(self.text.len());
         Ok(())
+    }
+
+    /// Types the columns `types` does not declare by what a JSON file's values were
+    /// (`kinds`, one per column): a column of JSON numbers is a column of numbers.
+    fn infer(&mut self, kinds: &[Option<ColumnType>], types: &Types) {
+        for (c, kind) in kinds.iter().enumerate() {
+            if let (Some(kind), false) = (kind, types.contains_key(&self.columns[c])) {
+                self.types[c] = *kind;
+            }
+        }
     }
 
     /// The type of column `column` (text unless declared).
@@ -360,11 +396,14 @@ pub fn parse_json_array_typed(bytes: &[u8], types: &Types) -> Result<Table, Pars
             (Some(e.line() as u64), message)
         })?;
     let mut table: Option<Table> = None;
+    let mut kinds = Vec::new();
     for (index, row) in rows.iter().enumerate() {
         let table = table.get_or_insert_with(|| Table::new(row.keys().cloned().collect(), types));
-        push_object(table, row).map_err(|m| (None, format!("element {index}: {m}")))?;
+        push_object(table, row, &mut kinds).map_err(|m| (None, format!("element {index}: {m}")))?;
     }
-    Ok(table.unwrap_or_else(|| Table::new(Vec::new(), types)))
+    let mut table = table.unwrap_or_else(|| Table::new(Vec::new(), types));
+    table.infer(&kinds, types);
+    Ok(table)
 }
 
 /// One JSON object per line; blank lines are skipped.
@@ -375,6 +414,7 @@ pub fn parse_json_lines(bytes: &[u8]) -> Result<Table, ParseError> {
 /// As [`parse_json_lines`], with typed columns.
 pub fn parse_json_lines_typed(bytes: &[u8], types: &Types) -> Result<Table, ParseError> {
     let mut table: Option<Table> = None;
+    let mut kinds = Vec::new();
     for (index, line) in bytes.split(|&b| b == b'\n').enumerate() {
         let line_no = Some(index as u64 + 1);
         if line.iter().all(u8::is_ascii_whitespace) {
@@ -383,14 +423,19 @@ pub fn parse_json_lines_typed(bytes: &[u8], types: &Types) -> Result<Table, Pars
         let row: serde_json::Map<String, serde_json::Value> = serde_json::from_slice(line)
             .map_err(|e| (line_no, format!("not a JSON object: {e}")))?;
         let table = table.get_or_insert_with(|| Table::new(row.keys().cloned().collect(), types));
-        push_object(table, &row).map_err(|m| (line_no, m))?;
+        push_object(table, &row, &mut kinds).map_err(|m| (line_no, m))?;
     }
-    Ok(table.unwrap_or_else(|| Table::new(Vec::new(), types)))
+    let mut table = table.unwrap_or_else(|| Table::new(Vec::new(), types));
+    table.infer(&kinds, types);
+    Ok(table)
 }
 
+/// Appends a JSON object's values as a row, in the table's column order, and folds
+/// each value's type into `kinds` (one per column).
 fn push_object(
     table: &mut Table,
     row: &serde_json::Map<String, serde_json::Value>,
+    kinds: &mut Vec<Option<ColumnType>>,
 ) -> Result<(), String> {
     if row.len() != table.columns.len() {
         let keys: Vec<&str> = row.keys().map(String::as_str).collect();
@@ -409,6 +454,9 @@ fn push_object(
             serde_json::Value::Null => table.push_cell("")?,
             other => table.push_cell(&other.to_string())?,
         }
+        kinds.resize(table.columns.len(), None);
+        let kind = ColumnType::of_json(value);
+        kinds[c] = Some(kinds[c].map_or(kind, |seen| seen.and(kind)));
     }
     Ok(())
 }
@@ -561,6 +609,37 @@ bob,3.5
         let declared = types(&[("n", ColumnType::Int)]);
         assert!(parse_json_array_typed(br#"[{"n": 7}]"#, &declared).is_ok());
         assert!(parse_json_array_typed(br#"[{"n": null}]"#, &declared).is_err());
+    }
+
+    #[test]
+    fn json_columns_of_numbers_or_booleans_keep_their_type() {
+        use minijinja::Value;
+        let t = parse_json_lines_typed(
+            b"{\"id\": 7, \"price\": 2, \"ok\": true, \"zip\": \"01234\", \"mixed\": 1, \"n\": 1}\n\
+              {\"id\": 8, \"price\": 2.5, \"ok\": false, \"zip\": \"98765\", \"mixed\": \"x\", \"n\": null}\n",
+            &Types::from([("id".to_owned(), ColumnType::Text)]),
+        )
+        .expect("valid");
+        // A declared type wins; numbers among floats are floats; mixed or null is text.
+        assert_eq!(
+            t.describe_columns(),
+            "id, price: float, ok: bool, zip, mixed, n"
+        );
+        let row: Vec<Value> = (0..6).map(|c| t.value(1, c)).collect();
+        let wanted = [
+            Value::from("8"),
+            Value::from(2.5),
+            Value::from(false),
+            Value::from("98765"),
+            Value::from("x"),
+            Value::from(""),
+        ];
+        assert_eq!(row, wanted);
+        // A whole number in a float column stays whole: `2`, not `2.0`, in a path.
+        assert_eq!(t.value(0, 1).to_string(), "2");
+        let t = parse_json_array(br#"[{"id": 7}, {"id": 9}]"#).expect("valid");
+        assert_eq!(t.value(1, 0), Value::from(9));
+        assert_eq!(t.cell(1, 0), "9");
     }
 
     #[test]
