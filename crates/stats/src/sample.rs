@@ -28,7 +28,8 @@ pub enum FailureKind {
     ConnectionClosed,
     /// The response could not be parsed as HTTP.
     MalformedResponse,
-    /// The request's URL (as rendered) is not an absolute `http`/`https` URL with a host.
+    /// The request's URL as rendered is not a valid URI, or not an absolute
+    /// `http`/`https` URL with a host: it was never sent.
     InvalidUrl,
     /// The response head had more header lines, or more bytes, than the limits allow.
     HeadTooLarge,
@@ -112,7 +113,7 @@ impl FailureKind {
             FailureKind::ConnectionReset => "connection reset by peer",
             FailureKind::ConnectionClosed => "connection closed before the response completed",
             FailureKind::MalformedResponse => "malformed HTTP response",
-            FailureKind::InvalidUrl => "not an http(s) URL with a host",
+            FailureKind::InvalidUrl => "rendered URL not a valid http(s) URI",
             FailureKind::HeadTooLarge => "response head beyond the limits",
             FailureKind::BodyTooLarge => "kept body beyond max_body",
             FailureKind::ContentDecoding => "body could not be decoded",
