@@ -242,6 +242,15 @@ impl Run {
         ("once", Run::Once),
         ("last", Run::Last),
     ];
+
+    /// The name a profile writes.
+    pub fn name(self) -> &'static str {
+        match self {
+            Run::Loop => "loop",
+            Run::Once => "once",
+            Run::Last => "last",
+        }
+    }
 }
 
 /// A scenario: an ordered list of requests, picked by weight (or run once at a user's

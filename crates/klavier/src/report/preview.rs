@@ -115,7 +115,11 @@ fn scenarios(preview: &Preview) -> Table {
     for s in &preview.scenarios {
         table.push(vec![
             s.name.clone(),
-            format!("{:.1}%", s.share * 100.0),
+            // A setup or teardown scenario is no share of the loop: its role says when.
+            match s.run {
+                "loop" => format!("{:.1}%", s.share * 100.0),
+                role => role.to_owned(),
+            },
             s.requests_per_iteration.to_string(),
             human(s.iteration_seconds),
             human(s.cycle_seconds),

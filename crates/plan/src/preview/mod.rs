@@ -89,7 +89,12 @@ pub struct Phase {
 pub struct ScenarioForecast {
     /// Its name.
     pub name: String,
-    /// The share of iterations it gets (weight / sum of weights).
+    /// When users run it: `"loop"` (picked by weight), `"once"` (each user's setup)
+    /// or `"last"` (its teardown).
+    pub run: &'static str,
+    /// The share of iterations it gets (weight / sum of the loop's weights; a setup or
+    /// teardown scenario: 0 in the closed model, 1 in the open model, where every
+    /// arrival runs it).
     pub share: f64,
     /// Requests an iteration sends, parallel ones included.
     pub requests_per_iteration: usize,
@@ -288,6 +293,7 @@ impl<'p> Model<'p> {
                 };
                 ScenarioForecast {
                     name: scenario.name.clone(),
+                    run: scenario.run.name(),
                     share,
                     requests_per_iteration: shape.starts.len(),
                     iteration_seconds: shape.duration,

@@ -329,6 +329,8 @@ fn setup_and_teardown_run_once_per_user_and_take_no_share_of_the_loop() {
         scenarios[2..],
         [("login", 0.0, 0.0, 10.0), ("logout", 0.0, 0.0, 10.0)]
     );
+    let runs: Vec<&str> = preview.scenarios.iter().map(|s| s.run).collect();
+    assert_eq!(runs, ["loop", "loop", "once", "last"]);
     let login = &preview.requests[3];
     assert_eq!((login.name.as_str(), login.total), ("login", 10.0));
     assert!(approx(preview.phases[0].requests_per_second, 20.0));
