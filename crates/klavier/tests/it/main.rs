@@ -31,6 +31,7 @@ mod prometheus;
 mod quick;
 mod redirects;
 mod run;
+mod schema;
 mod search;
 mod secrets;
 mod segments;
