@@ -45,6 +45,7 @@ mod plan;
 pub mod preview;
 mod profile;
 pub mod redact;
+pub mod schema;
 pub mod segment;
 pub mod template;
 mod think;

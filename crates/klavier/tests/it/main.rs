@@ -32,6 +32,7 @@ mod quick;
 mod redirects;
 mod rendered_paths;
 mod run;
+mod schema;
 mod search;
 mod secrets;
 mod segments;
