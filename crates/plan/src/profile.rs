@@ -135,7 +135,9 @@ pub(crate) struct TimingsProfile {
 #[serde(deny_unknown_fields)]
 pub(crate) struct ScenarioProfile {
     pub weight: Option<Spanned<i64>>,
-    /// `"loop"` (default), `"once"` or `"last"`.
+    /// `"loop"` (default: picked by weight), `"once"` (at each user's start) or `"last"`
+    /// (at its end, within the graceful stop).
+    #[schemars(extend("enum" = ["loop", "once", "last"]))]
     pub run: Option<Spanned<String>>,
     pub requests: Option<Spanned<Vec<RequestProfile>>>,
 }

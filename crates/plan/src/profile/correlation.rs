@@ -21,6 +21,10 @@ pub(crate) struct DataProfile {
     #[schemars(extend("enum" = ["stop", "recycle"]))]
     pub on_exhausted: Option<Spanned<String>>,
     /// Column name → `"string"`, `"int"`, `"float"` or `"bool"`.
+    #[schemars(extend("additionalProperties" = {
+        "type": "string",
+        "enum": ["string", "int", "float", "bool"]
+    }))]
     pub types: Option<IndexMap<String, Spanned<String>>>,
 }
 
