@@ -273,6 +273,11 @@ fn execute(plan: Plan, output: &OutputArgs, scale: &scale::Options) -> anyhow::R
     let mut summary = Summary::build(&info, &layout, &result.total, result.timeseries)
         .with_warmup(&result.warmup, plan.timings.warmup);
     summary.name_checks(&plan.session.check_names);
+    for (row, scenario) in summary.scenarios.iter_mut().zip(&plan.scenarios) {
+        if scenario.run != klavier_plan::Run::Loop {
+            row.run = Some(scenario.run.name().to_owned());
+        }
+    }
     if let Some(reason) = &result.invalid_url {
         // The counts say how many; this says why, once, in every report.
         summary.generator.warnings.push(klavier_stats::Warning {

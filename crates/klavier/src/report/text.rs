@@ -222,10 +222,12 @@ fn scenario_table(s: &Summary) -> Table {
             rate_per_second,
             iteration_time,
             failed_iteration_time,
+            run,
         } = sc;
         let mut cells = vec![
             shorten(name),
-            weight.to_string(),
+            // A setup or teardown scenario is not picked by weight: its role says when.
+            run.clone().unwrap_or_else(|| weight.to_string()),
             iterations.to_string(),
             rate(*rate_per_second),
         ];

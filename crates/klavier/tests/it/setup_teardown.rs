@@ -123,6 +123,21 @@ fn each_user_logs_in_once_browses_with_its_token_and_logs_out_once() {
     // Setup and teardown are iterations of their scenarios; the loop never picks them.
     assert_eq!(uint(scenario(result, "login"), "iterations"), 8);
     assert_eq!(uint(scenario(result, "logout"), "iterations"), 8);
+    // The result says which scenarios ran once or last; the summary shows the role
+    // where a loop scenario's weight is.
+    assert_eq!(scenario(result, "login")["run"], "once");
+    assert_eq!(scenario(result, "logout")["run"], "last");
+    assert!(scenario(result, "browse").get("run").is_none());
+    let logout_line = run
+        .stdout
+        .lines()
+        .skip_while(|l| !l.starts_with("Scenarios"))
+        .find(|l| l.trim_start().starts_with("logout "));
+    assert!(
+        logout_line.is_some_and(|l| l.split_whitespace().nth(1) == Some("last")),
+        "{}",
+        run.stdout
+    );
     let loops = uint(scenario(result, "browse"), "iterations")
         + uint(scenario(result, "health"), "iterations");
     assert_eq!(uint(scenario(result, "browse"), "iterations"), browsed);

@@ -218,6 +218,10 @@ pub struct ScenarioSummary {
     /// Time of a completed iteration in which a request failed.
     #[serde(default)]
     pub failed_iteration_time: LatencyStats,
+    /// When users ran it, if not picked in the loop: `"once"` (each user's setup) or
+    /// `"last"` (its teardown); absent for a loop scenario, and in older files.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub run: Option<String>,
 }
 
 impl ScenarioSummary {
@@ -231,6 +235,7 @@ impl ScenarioSummary {
             rate_per_second: per_second(row.iterations(), elapsed),
             iteration_time: LatencyStats::from_histogram(row.iteration_time()),
             failed_iteration_time: LatencyStats::from_histogram(row.failed_iteration_time()),
+            run: None,
         }
     }
 }

@@ -316,7 +316,8 @@ fn scenarios(s: &Summary, page: &mut String) {
             page,
             "<tr><td class=\"name\">{}</td><td>{}</td><td>{}</td><td>{}</td>{}<td class=\"{}\">{}</td><td>{}</td></tr>",
             escape(&sc.name),
-            sc.weight,
+            // A setup or teardown scenario is not picked by weight: its role says when.
+            sc.run.clone().unwrap_or_else(|| sc.weight.to_string()),
             sc.iterations,
             rate(sc.rate_per_second),
             latency_cells(&sc.iteration_time),
