@@ -16,6 +16,7 @@ mod cli;
 mod engine;
 mod exit;
 mod http;
+mod import;
 mod init;
 mod live;
 mod output;
