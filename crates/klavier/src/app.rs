@@ -157,6 +157,9 @@ fn check(args: CheckArgs) -> anyhow::Result<()> {
     let plan = klavier_plan::load(&args.profile, &overrides(&args.overrides))?;
     warn_if_insecure(&plan);
     Connector::new(&plan.target).map_err(|e| BadInput(e.to_string()))?;
+    if args.dry_run {
+        return crate::dry_run::preview(&plan, args.assume_latency, args.json.as_deref());
+    }
     // Not `print!`, which panics when the reader has gone (`klavier check p.toml | head`):
     // the error carries the broken pipe to `exit`, which counts it as success.
     let mut stdout = std::io::stdout().lock();
@@ -204,6 +207,7 @@ pub(crate) fn overrides(args: &OverrideArgs) -> Overrides {
         warmup: args.warmup,
         variables: args.vars.clone(),
         thresholds: args.thresholds.clone(),
+        threshold_flag: None,
     }
 }
 

@@ -125,6 +125,19 @@ pub struct CheckArgs {
     /// Changes to the profile.
     #[command(flatten)]
     pub overrides: OverrideArgs,
+    /// Preview what the plan will do instead of printing it: per stage the users or
+    /// rate, the expected requests per second and in total per request, connections
+    /// and file descriptors against the open-file limit, and warnings. Sends nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// With --dry-run: how long every exchange is assumed to take (the closed model's
+    /// rates follow from it; a paced profile's barely depend on it).
+    #[arg(long, value_name = "DURATION", default_value = "50ms", value_parser = parse_duration, requires = "dry_run")]
+    pub assume_latency: Duration,
+    /// With --dry-run: write the preview as JSON (klavier.preview/v1) to FILE; `-` for
+    /// stdout, instead of the text.
+    #[arg(long, value_name = "FILE", requires = "dry_run")]
+    pub json: Option<PathBuf>,
 }
 
 /// `klavier demo`.

@@ -13,6 +13,7 @@ use clap::Parser;
 
 mod app;
 mod cli;
+mod dry_run;
 mod engine;
 mod exit;
 mod http;

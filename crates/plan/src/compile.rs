@@ -61,6 +61,9 @@ pub struct Overrides {
     /// `--threshold`, repeated: added to `[thresholds]`; `"p99 < 250ms"` on the run,
     /// `"request NAME: …"` or `"scenario NAME: …"` on one row.
     pub thresholds: Vec<String>,
+    /// The flag `thresholds` came from, for messages (`--threshold` when `None`;
+    /// `klavier search` passes `--slo`).
+    pub threshold_flag: Option<&'static str>,
 }
 
 /// Compiles profile text into a plan, or reports every problem in it.

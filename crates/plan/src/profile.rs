@@ -21,7 +21,7 @@ use correlation::{DataProfile, ExpectProfile, ExtractProfile};
 
 /// The whole file. Tables are keyed by name in a `BTreeMap` (sorted by name); `compile`
 /// restores file order from spans.
-#[derive(Debug, Default, serde::Deserialize)]
+#[derive(Debug, Default, serde::Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct Profile {
     #[serde(default)]
@@ -43,7 +43,7 @@ pub(crate) struct Profile {
 pub(crate) type ExpressionsProfile = Vec<Spanned<String>>;
 
 /// `[thresholds]`.
-#[derive(Debug, Default, serde::Deserialize)]
+#[derive(Debug, Default, serde::Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct ThresholdsProfile {
     /// On the whole run.
@@ -61,7 +61,7 @@ pub(crate) struct ThresholdsProfile {
 pub(crate) type HeadersProfile = IndexMap<String, Spanned<String>>;
 
 /// `[target]`.
-#[derive(Debug, Default, serde::Deserialize)]
+#[derive(Debug, Default, serde::Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct TargetProfile {
     pub base_url: Option<Spanned<String>>,
@@ -69,6 +69,7 @@ pub(crate) struct TargetProfile {
     pub headers: Option<HeadersProfile>,
     pub insecure: Option<Spanned<bool>>,
     pub ca_file: Option<Spanned<String>>,
+    #[schemars(extend("enum" = ["auto", "2", "h2c", "1.1"]))]
     pub http: Option<Spanned<String>>,
     pub cookies: Option<Spanned<bool>>,
     pub redirects: Option<Spanned<i64>>,
@@ -76,6 +77,7 @@ pub(crate) struct TargetProfile {
     pub client_cert: Option<Spanned<String>>,
     pub client_key: Option<Spanned<String>>,
     pub server_name: Option<Spanned<String>>,
+    #[schemars(extend("enum" = ["1.2", "1.3"]))]
     pub min_tls_version: Option<Spanned<String>>,
     pub connect_timeout: Option<Spanned<DurationText>>,
     pub keep_alive: Option<Spanned<bool>>,
@@ -92,7 +94,7 @@ pub(crate) struct TargetProfile {
 }
 
 /// `[load]`.
-#[derive(Debug, Default, serde::Deserialize)]
+#[derive(Debug, Default, serde::Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct LoadProfile {
     pub users: Option<Spanned<i64>>,
@@ -100,12 +102,13 @@ pub(crate) struct LoadProfile {
     pub stages: Option<Spanned<Vec<StageProfile>>>,
     pub arrival_rate: Option<Spanned<f64>>,
     pub max_users: Option<Spanned<i64>>,
+    #[schemars(extend("enum" = ["uniform", "poisson"]))]
     pub arrivals: Option<Spanned<String>>,
     pub seed: Option<Spanned<i64>>,
 }
 
 /// One entry of `[load] stages`: a duration and a target, users or rate.
-#[derive(Debug, serde::Deserialize)]
+#[derive(Debug, serde::Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct StageProfile {
     pub duration: Spanned<DurationText>,
@@ -114,7 +117,7 @@ pub(crate) struct StageProfile {
 }
 
 /// `[timings]`.
-#[derive(Debug, Default, serde::Deserialize)]
+#[derive(Debug, Default, serde::Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct TimingsProfile {
     pub test_duration_seconds: Option<Spanned<i64>>,
@@ -128,7 +131,7 @@ pub(crate) struct TimingsProfile {
 }
 
 /// `[scenarios.NAME]`.
-#[derive(Debug, Default, serde::Deserialize)]
+#[derive(Debug, Default, serde::Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct ScenarioProfile {
     pub weight: Option<Spanned<i64>>,
@@ -136,7 +139,7 @@ pub(crate) struct ScenarioProfile {
 }
 
 /// One entry of `[[scenarios.NAME.requests]]`.
-#[derive(Debug, Default, serde::Deserialize)]
+#[derive(Debug, Default, serde::Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct RequestProfile {
     pub name: Option<Spanned<String>>,
@@ -177,6 +180,25 @@ impl<'de> Deserialize<'de> for DurationText {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         // The name tells the deserializer a duration is wanted; it hands over the string.
         deserializer.deserialize_newtype_struct(crate::document::DURATION, DurationTextVisitor)
+    }
+}
+
+/// A duration string in the schema, with the forms the compiler reads.
+impl schemars::JsonSchema for DurationText {
+    fn inline_schema() -> bool {
+        true
+    }
+
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Duration".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "type": "string",
+            "description": "a duration such as \"30s\", \"1m30s\" or \"250ms\"",
+            "examples": ["30s", "1m30s", "250ms"]
+        })
     }
 }
 

@@ -12,6 +12,7 @@ mod html;
 mod json;
 mod junit;
 mod phases;
+mod preview;
 mod shape;
 mod style;
 mod table;
@@ -21,9 +22,10 @@ mod verdict;
 
 pub use compare::write_comparison;
 pub use csv_file::write_csv;
-pub use html::{write_comparison_html, write_html};
+pub use html::{write_comparison_html, write_html, write_search_html, SearchPage, SearchStep};
 pub use json::write_json;
 pub use junit::write_junit;
+pub use preview::{write_preview_json, write_preview_text};
 pub use style::TextStyle;
 pub use text::{write_text, write_text_styled};
 

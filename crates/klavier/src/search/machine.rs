@@ -6,7 +6,8 @@
 //! within `tolerance` of each other. An inconclusive step (the generator, not the
 //! server, fell short) is tried again, up to `retries` times (a shared machine's hiccup
 //! passes); inconclusive every time, it is taken as a ceiling the search cannot see
-//! past, and the bracket says so.
+//! past, and the bracket says so. The same machine searches user counts (the closed
+//! model) with `whole` set: steps are then whole numbers.
 
 use serde::Serialize;
 
@@ -37,6 +38,9 @@ pub struct Config {
     pub retries: usize,
     /// At most this many steps, whatever happens.
     pub max_steps: usize,
+    /// Steps are whole numbers (users, in the closed model): growth rounds, bisection
+    /// takes the whole number below the midpoint, and two neighbours are a bracket.
+    pub whole: bool,
 }
 
 /// What the search concluded.
@@ -124,7 +128,9 @@ impl Search {
         let c = &self.config;
         let rate = match (self.low, self.high) {
             (None, _) => c.from,
+            (Some(low), None) if c.whole => (low * c.growth).round().max(low + 1.0).min(c.max),
             (Some(low), None) => (low * c.growth).min(c.max),
+            (Some(low), Some((high, _))) if c.whole => ((low + high) / 2.0).floor(),
             (Some(low), Some((high, _))) => (low + high) / 2.0,
         };
         Next::Step(rate)
@@ -140,7 +146,9 @@ impl Search {
                 return Some(Outcome::Unmeasurable { from: c.from });
             }
             (_, Some(low), None) if low >= c.max => return Some(Outcome::AtLeastMax { max: low }),
-            (_, Some(low), Some((high, generator_limited))) if high - low <= c.tolerance * high => {
+            (_, Some(low), Some((high, generator_limited)))
+                if high - low <= c.tolerance * high || (c.whole && high - low <= 1.0) =>
+            {
                 return Some(Outcome::Found {
                     low,
                     high,

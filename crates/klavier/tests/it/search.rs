@@ -12,7 +12,7 @@ use crate::support::{klavier, klavier_path, repo_file, validate_result, Workspac
 
 /// `klavier target` with `workers` × `service`, as a process of its own so the
 /// generator and the server do not share a runtime.
-fn capacity_target(ws: &Workspace, workers: &str, service: &str) -> ServerProcess {
+pub fn capacity_target(ws: &Workspace, workers: &str, service: &str) -> ServerProcess {
     ServerProcess::start("klavier target", &ws.path("target.out"), |addr| {
         let mut cmd = Command::new(klavier_path());
         cmd.args(["target", "--addr", &addr.to_string()]).args([
@@ -99,6 +99,8 @@ fn the_search_finds_a_known_capacity() {
             "error_rate < 1%",
             "--from",
             "50/s",
+            "--html",
+            ws.path("search.html").to_str().expect("UTF-8 path"),
         ],
     );
     let stdout = String::from_utf8_lossy(&output.stdout);
@@ -141,6 +143,41 @@ fn the_search_finds_a_known_capacity() {
             .filter(|s| s["rate"].as_f64() >= Some(high))
             .all(|s| s["verdict"] != "pass"),
         "a step at or above {high}/s passed:\n{stdout}"
+    );
+    // A step that did not pass is followed by a wait for the server's queue to drain
+    // (the step after a failure must not inherit its backlog); a passing one is not.
+    for pair in steps.windows(2) {
+        let drain = &pair[1]["drain"];
+        if pair[0]["verdict"] == "pass" {
+            assert!(drain.is_null(), "a drain after a pass: {drain}");
+        } else {
+            assert!(drain["probes"].as_u64() >= Some(1), "no drain: {drain}");
+            assert_eq!(drain["rate"], 50.0, "probes run at --from");
+        }
+    }
+    assert!(steps[0]["drain"].is_null());
+    // The HTML page, in a real browser: the answer, two charts, a row per step.
+    let (dom, log) = crate::html::chromium(&ws.path("search.html"));
+    assert!(dom.contains(&format!("capacity: {low:.1}/s")), "{dom}");
+    assert_eq!(
+        dom.matches("<svg").count(),
+        2,
+        "latency and errors against the rate"
+    );
+    assert_eq!(
+        dom.matches("<polyline").count(),
+        3,
+        "p50, p99 and the error rate"
+    );
+    assert_eq!(dom.matches("<tr class=").count(), steps.len());
+    assert!(!dom.contains("<script"));
+    assert!(
+        !log.contains(":CONSOLE("),
+        "the page logged to the console: {log}"
+    );
+    assert!(
+        steps.iter().any(|s| !s["drain"].is_null()),
+        "no step failed, so nothing drained:\n{stdout}"
     );
 }
 
@@ -185,5 +222,172 @@ fn an_slo_that_does_not_parse_is_bad_input() {
     assert!(
         stderr.contains("p99 << 50ms"),
         "the SLO is not named:\n{stderr}"
+    );
+}
+
+/// `--users` searches the closed model. Against 2 workers × 10 ms, N users without
+/// think time each wait for the N − 1 requests ahead of them: a response takes N × 5 ms
+/// (plus about a millisecond of loopback and generator), so `p99 < 48ms` holds up to
+/// 9 users and not at 10 (50 ms). Users grow 1, 2, 4, 8, 16, then bisect in whole
+/// numbers down to neighbours. A loaded machine only adds latency, so it can only
+/// find fewer: the test accepts 7 to 9.
+#[test]
+fn the_users_search_finds_the_most_users_that_meet_the_slos() {
+    let ws = Workspace::new();
+    let target = capacity_target(&ws, "2", "10ms");
+    let (output, document) = search(
+        &ws,
+        &target.base_url(),
+        &[
+            "--users",
+            "--slo",
+            "p99 < 48ms",
+            "--from",
+            "1",
+            "--max",
+            "64",
+        ],
+    );
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "stdout:\n{stdout}\nstderr:\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert_eq!(document["settings"]["model"], "closed");
+    let outcome = &document["outcome"];
+    assert_eq!(outcome["kind"], "found", "{outcome}\n{stdout}");
+    let low = outcome["low"].as_f64().expect("a capacity");
+    let high = outcome["high"].as_f64().expect("a bracket");
+    assert!((7.0..=9.0).contains(&low), "{low} users:\n{stdout}");
+    assert_eq!(high, low + 1.0, "whole users bisect down to neighbours");
+    let steps = document["steps"].as_array().expect("steps");
+    for step in steps {
+        validate_result(&step["result"]);
+        assert!(step["rate"].is_null());
+        let users = step["users"].as_u64().expect("users");
+        assert_eq!(step["result"]["model"], "closed");
+        assert_eq!(step["result"]["users"].as_u64(), Some(users));
+    }
+    assert_eq!(steps[0]["users"], 1);
+    // The throughput they reached sits beside the answer: the pool serves 200/s.
+    let line = stdout
+        .lines()
+        .find(|l| l.starts_with("capacity:"))
+        .expect("the answer");
+    assert!(
+        line.starts_with(&format!("capacity: {low:.0} users, ")),
+        "{line}"
+    );
+    let passing = steps
+        .iter()
+        .rev()
+        .find(|s| s["users"].as_f64() == Some(low))
+        .expect("step");
+    let achieved = passing["achieved_rate"].as_f64().expect("requests/s");
+    assert!((150.0..=205.0).contains(&achieved), "{achieved} requests/s");
+}
+
+#[test]
+fn a_rate_given_to_a_users_search_is_bad_input() {
+    let ws = Workspace::new();
+    let output = klavier()
+        .arg("search")
+        .arg(profile(&ws, "http://127.0.0.1:9"))
+        .args(["--users", "--slo", "p99 < 50ms", "--from", "50/s"])
+        .output()
+        .expect("klavier starts");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("--from 50/s is not a number of users"),
+        "{stderr}"
+    );
+}
+
+/// A Ctrl-C during the pause between steps stops the search at once (a two-minute
+/// cool-down is not slept out), with exit code 130 and the steps so far written.
+#[test]
+fn sigint_during_a_cool_down_stops_at_once_with_the_steps_so_far() {
+    use std::io::{BufRead, BufReader};
+    use std::process::Stdio;
+    use std::time::{Duration, Instant};
+
+    let ws = Workspace::new();
+    let target = capacity_target(&ws, "2", "10ms");
+    let json = ws.path("search.json");
+    let mut child = Command::new(klavier_path())
+        .arg("search")
+        .arg(profile(&ws, &target.base_url()))
+        .args([
+            "--slo",
+            "p99 < 1s",
+            "--from",
+            "20/s",
+            "--step-duration",
+            "500ms",
+        ])
+        .args([
+            "--warmup",
+            "0s",
+            "--cooldown",
+            "120s",
+            "--threads",
+            "1",
+            "--json",
+        ])
+        .arg(&json)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("klavier starts");
+    let stderr = child.stderr.take().expect("stderr is piped");
+    let mut lines = BufReader::new(stderr).lines();
+    let first = lines
+        .by_ref()
+        .map_while(Result::ok)
+        .find(|l| l.starts_with("step  1"))
+        .expect("the first step's line");
+    assert!(first.contains("pass"), "{first}");
+    // The first step is over and the cool-down has begun.
+    let sent = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .expect("kill runs");
+    assert!(sent.success());
+    let started = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("waitable") {
+            break status;
+        }
+        if started.elapsed() > Duration::from_secs(60) {
+            let _ = child.kill();
+            panic!("still sleeping out the cool-down a minute after SIGINT");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert_eq!(status.code(), Some(130));
+    let document: Value =
+        serde_json::from_str(&std::fs::read_to_string(&json).expect("the JSON was written"))
+            .expect("it parses");
+    assert!(document["outcome"].is_null(), "stopped before concluding");
+    assert_eq!(document["steps"].as_array().map(Vec::len), Some(1));
+}
+
+#[test]
+fn an_slo_naming_an_unknown_request_is_bad_input_under_its_own_flag() {
+    let ws = Workspace::new();
+    let output = klavier()
+        .arg("search")
+        .arg(profile(&ws, "http://127.0.0.1:9"))
+        .args(["--slo", "request helth: p99 < 50ms"])
+        .output()
+        .expect("klavier starts");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains(r#"--slo: no request is named "helth": did you mean "health"?"#),
+        "{stderr}"
     );
 }

@@ -31,7 +31,8 @@ pub(super) fn compile(
         from_profile(profile, names.as_ref(), &mut thresholds, cx);
     }
     for text in &overrides.thresholds {
-        if let Some(threshold) = from_command_line(text, names.as_ref(), cx) {
+        let flag = overrides.threshold_flag.unwrap_or(FLAG);
+        if let Some(threshold) = from_command_line(text, flag, names.as_ref(), cx) {
             thresholds.list.push(threshold);
         }
     }
@@ -57,7 +58,7 @@ fn from_profile(
             if threshold.expression.metric.applies_to(&scope) {
                 thresholds.list.push(threshold);
             } else {
-                report_inapplicable(&threshold, Some((text.span(), field)), cx);
+                report_inapplicable(&threshold, Ok((text.span(), field)), cx);
             }
         }
     };
@@ -183,17 +184,18 @@ fn closest<'a>(written: &str, candidates: &[&'a str]) -> Option<&'a str> {
         .map(|(_, c)| c)
 }
 
+/// `place` is the threshold's place in the file, or the flag it came from.
 fn report_inapplicable(
     t: &Threshold,
-    place: Option<(crate::error::Span, String)>,
+    place: Result<(crate::error::Span, String), &str>,
     cx: &mut Context<'_>,
 ) {
     let metric = t.expression.metric;
     let message = format!("{metric} is not measured per {}", t.scope.kind());
     let help = "bound it on the whole run ([thresholds] run) or on a request";
     match place {
-        Some((span, field)) => cx.error_help(span, field, message, help),
-        None => cx.cli_error(FLAG, format!("{message}: {help}")),
+        Ok((span, field)) => cx.error_help(span, field, message, help),
+        Err(flag) => cx.cli_error(flag, format!("{message}: {help}")),
     };
 }
 
@@ -203,6 +205,7 @@ const FLAG: &str = "--threshold";
 /// `--threshold 'scenario journey: error_rate < 5%'` (a name may be quoted).
 fn from_command_line(
     text: &str,
+    flag: &str,
     names: Option<&Names<'_>>,
     cx: &mut Context<'_>,
 ) -> Option<Threshold> {
@@ -214,7 +217,7 @@ fn from_command_line(
             });
             if let Some(known) = known.filter(|k| !k.contains(&name)) {
                 let help = unknown_name_help(name, &known, kind);
-                cx.cli_error(FLAG, format!("no {kind} is named {name:?}: {help}"));
+                cx.cli_error(flag, format!("no {kind} is named {name:?}: {help}"));
                 return None;
             }
             let scope = match kind {
@@ -230,13 +233,13 @@ fn from_command_line(
         Err(e) => {
             let (message, help) = explain(&e);
             let help = help.map_or(String::new(), |h| format!(" ({h})"));
-            cx.cli_error(FLAG, format!("{text:?}: {message}{help}"));
+            cx.cli_error(flag, format!("{text:?}: {message}{help}"));
             return None;
         }
     };
     let threshold = Threshold { scope, expression };
     if !threshold.expression.metric.applies_to(&threshold.scope) {
-        report_inapplicable(&threshold, None, cx);
+        report_inapplicable(&threshold, Err(flag), cx);
         return None;
     }
     Some(threshold)

@@ -177,6 +177,23 @@ impl<'de> Visitor<'de> for ValueVisitor {
     }
 }
 
+/// Any TOML value: which ones a key accepts is the compiler's to say, with its own
+/// messages (a `json` body may be anything; a `query` value a string, number or
+/// boolean).
+impl schemars::JsonSchema for Value {
+    fn inline_schema() -> bool {
+        true
+    }
+
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "AnyValue".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({ "description": "any TOML value" })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

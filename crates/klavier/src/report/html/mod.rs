@@ -5,8 +5,10 @@
 
 mod chart;
 mod compare;
+mod search;
 
 pub use compare::write_comparison_html;
+pub use search::{write_search_html, SearchPage, SearchStep};
 
 use std::fmt::Write as _;
 use std::io::{self, Write};

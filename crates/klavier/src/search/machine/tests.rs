@@ -10,6 +10,7 @@ fn config() -> Config {
         growth: 2.0,
         retries: 1,
         max_steps: 40,
+        whole: false,
     }
 }
 
@@ -178,5 +179,56 @@ proptest! {
         let found = matches!(outcome, Outcome::Found { low, high, .. } if low <= knee && knee < high);
         prop_assert!(found, "{outcome:?}");
         prop_assert!(tried.len() <= 16, "{} steps", tried.len());
+    }
+}
+
+#[test]
+fn user_counts_grow_and_bisect_in_whole_numbers_down_to_neighbours() {
+    let config = Config {
+        from: 1.0,
+        max: 10_000.0,
+        whole: true,
+        ..config()
+    };
+    let (tried, outcome) = search(config, 9.0, &[]);
+    assert_eq!(tried, [1.0, 2.0, 4.0, 8.0, 16.0, 12.0, 10.0, 9.0]);
+    assert_eq!(
+        outcome,
+        Outcome::Found {
+            low: 9.0,
+            high: 10.0,
+            generator_limited: false
+        }
+    );
+}
+
+#[test]
+fn a_growth_that_does_not_reach_the_next_whole_number_still_moves() {
+    // 1 × 1.5 rounds to 2: growth never stalls on a whole number.
+    let config = Config {
+        from: 1.0,
+        max: 100.0,
+        growth: 1.5,
+        whole: true,
+        ..config()
+    };
+    let (tried, _) = search(config, 5.0, &[]);
+    assert_eq!(&tried[..4], &[1.0, 2.0, 3.0, 5.0]);
+    assert!(tried.iter().all(|t| t.fract() == 0.0), "{tried:?}");
+}
+
+proptest! {
+    #[test]
+    fn whole_searches_find_the_exact_knee(knee in 1u32..5_000) {
+        let config = Config { from: 1.0, max: 10_000.0, whole: true, ..config() };
+        let (tried, outcome) = search(config, f64::from(knee), &[]);
+        prop_assert!(tried.iter().all(|t| t.fract() == 0.0));
+        match outcome {
+            Outcome::Found { low, high, .. } => {
+                prop_assert!(low <= f64::from(knee) && f64::from(knee) < high);
+                prop_assert!(high - low <= 1.0 || high - low <= 0.05 * high);
+            }
+            other => prop_assert!(false, "{other:?}"),
+        }
     }
 }
