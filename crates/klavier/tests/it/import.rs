@@ -254,3 +254,30 @@ fn an_unsupported_curl_option_is_named() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("-F (--form)"), "{stderr}");
 }
+
+#[test]
+fn imported_profiles_are_valid_against_the_profile_schema() {
+    let ws = Workspace::new();
+    let har = repo_file("crates/klavier/tests/fixtures/journey.har");
+    let har = har.to_str().expect("a UTF-8 path");
+    let curl = "curl -k -u key: --json '{\"a\":[1,2.5,true]}' https://127.0.0.1:9/x -m 3";
+    let imports: [&[&str]; 4] = [
+        &["import", "har", har],
+        &["import", "har", har, "--scenario-per", "recording"],
+        &["import", "har", har, "--include-assets", "--keep-auth"],
+        &["import", "curl", curl],
+    ];
+    let validator = crate::schema::validator();
+    for args in imports {
+        let output = klavier()
+            .args(args)
+            .current_dir(ws.dir())
+            .output()
+            .expect("starts");
+        assert!(output.status.success(), "{args:?}: {output:?}");
+        let text = String::from_utf8(output.stdout).expect("UTF-8");
+        let profile = crate::schema::as_json(&text, "imported");
+        let problems = crate::schema::problems(&validator, &profile);
+        assert!(problems.is_empty(), "{args:?}: {problems:?}\n{text}");
+    }
+}
