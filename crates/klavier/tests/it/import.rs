@@ -281,3 +281,40 @@ fn imported_profiles_are_valid_against_the_profile_schema() {
         assert!(problems.is_empty(), "{args:?}: {problems:?}\n{text}");
     }
 }
+
+#[test]
+fn the_cookbook_shows_what_import_writes() {
+    // The cookbook's recording: the fixture's journey without its second origin.
+    let ws = Workspace::new();
+    let text = std::fs::read_to_string(repo_file("crates/klavier/tests/fixtures/journey.har"))
+        .expect("the fixture");
+    let mut har: serde_json::Value = serde_json::from_str(&text).expect("JSON");
+    let entries = har["log"]["entries"].as_array_mut().expect("entries");
+    entries.retain(|e| {
+        !e["request"]["url"]
+            .as_str()
+            .unwrap_or("")
+            .contains(":8081/")
+    });
+    ws.write("journey.har", har.to_string());
+    let output = klavier()
+        .args([
+            "import",
+            "har",
+            "journey.har",
+            "--scenario-per",
+            "recording",
+        ])
+        .current_dir(ws.dir())
+        .output()
+        .expect("starts");
+    assert!(output.status.success(), "{output:?}");
+    let written = String::from_utf8(output.stdout).expect("UTF-8");
+    let page = std::fs::read_to_string(repo_file("docs/cookbook.md")).expect("the cookbook");
+    let shown = page
+        .split_once("<!-- file: recorded.toml -->\n```toml\n")
+        .and_then(|(_, rest)| rest.split_once("```\n"))
+        .map(|(block, _)| block)
+        .expect("docs/cookbook.md shows recorded.toml");
+    assert_eq!(shown, written, "update docs/cookbook.md's recorded.toml");
+}
