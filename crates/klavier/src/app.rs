@@ -38,6 +38,7 @@ pub fn main(cli: Cli) -> anyhow::Result<()> {
         Command::Merge(args) => scale::merge(&args),
         Command::K8s(args) => scale::k8s(&args),
         Command::Init(args) => crate::init::init(&args),
+        Command::Import(args) => crate::import::run(&args),
         Command::Completions(args) => crate::shell::completions(&args),
         Command::Man => crate::shell::man(),
         Command::Search(args) => crate::search::run(args),

@@ -43,6 +43,8 @@ pub enum Command {
     K8s(crate::scale::K8sArgs),
     /// Write a commented starter profile (every section, defaults shown) to edit and run.
     Init(crate::init::InitArgs),
+    /// Write a profile from a browser recording (HAR) or a curl command line.
+    Import(crate::import::ImportArgs),
     /// Print the shell completion script for bash, zsh, fish, powershell or elvish.
     Completions(crate::shell::CompletionsArgs),
     /// Print the man page (roff), e.g. klavier man > /usr/local/share/man/man1/klavier.1

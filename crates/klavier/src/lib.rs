@@ -17,6 +17,7 @@ mod dry_run;
 mod engine;
 mod exit;
 mod http;
+mod import;
 mod init;
 mod live;
 mod output;

@@ -17,6 +17,7 @@ mod hostile;
 mod html;
 mod http2;
 mod http2_faults;
+mod import;
 mod init;
 mod journey;
 mod k8s;

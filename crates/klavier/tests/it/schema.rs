@@ -9,7 +9,7 @@ use serde_json::Value;
 
 use crate::support::repo_file;
 
-fn validator() -> jsonschema::Validator {
+pub fn validator() -> jsonschema::Validator {
     let path = repo_file("schema/profile.v1.json");
     let text = std::fs::read_to_string(&path)
         .unwrap_or_else(|e| panic!("reading {}: {e}", path.display()));
@@ -18,13 +18,13 @@ fn validator() -> jsonschema::Validator {
 }
 
 /// A TOML profile as JSON, as an editor's TOML language server sees it.
-fn as_json(text: &str, name: &str) -> Value {
+pub fn as_json(text: &str, name: &str) -> Value {
     let value: toml::Value =
         toml::from_str(text).unwrap_or_else(|e| panic!("{name} is not TOML: {e}"));
     serde_json::to_value(value).expect("TOML converts to JSON")
 }
 
-fn problems(validator: &jsonschema::Validator, profile: &Value) -> Vec<String> {
+pub fn problems(validator: &jsonschema::Validator, profile: &Value) -> Vec<String> {
     validator
         .iter_errors(profile)
         .map(|e| format!("{}: {e}", e.instance_path))

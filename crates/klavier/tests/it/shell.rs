@@ -16,6 +16,10 @@ fn every_shell_gets_a_script_that_knows_the_subcommands() {
         assert!(!script.trim().is_empty(), "{shell}: empty script");
         assert!(script.contains("run"), "{shell}: no `run` in\n{script}");
         assert!(script.contains("url"), "{shell}: no `--url` option");
+        assert!(
+            script.contains("scenario-per"),
+            "{shell}: no `import har --scenario-per`"
+        );
     }
 }
 
@@ -40,7 +44,7 @@ fn the_man_page_is_roff_covering_the_subcommands() {
         page.starts_with(".ie") || page.contains(".TH klavier"),
         "{page}"
     );
-    for command in ["run", "check", "init", "completions"] {
+    for command in ["run", "check", "init", "import", "completions"] {
         assert!(page.contains(command), "no {command} in the man page");
     }
 }
