@@ -1,5 +1,5 @@
 //! The profile's JSON Schema, derived from the serde mirror of the file
-//! ([`crate::profile`]), so an editor's completion and validation (taplo, Even Better
+//! (the crate's private `profile` module), so an editor's completion and validation (taplo, Even Better
 //! TOML) know exactly the keys and TOML types the compiler reads. What the schema cannot
 //! say (a weight above zero, a path starting with `/`, a template's variables) stays
 //! the compiler's, with its line:column messages. `schema/profile.v1.json` is this,

@@ -66,8 +66,9 @@ pub fn mann_whitney(base: &Histogram<u64>, new: &Histogram<u64>) -> Option<MannW
 }
 
 /// The complementary error function (Numerical Recipes' `erfcc`, fractional error below
-/// 1.2e-7: far finer than any significance level read from it).
-fn erfc(x: f64) -> f64 {
+/// 1.2e-7: far finer than any significance level read from it). Public so the plan
+/// preview's normal distribution shares it.
+pub fn erfc(x: f64) -> f64 {
     let z = x.abs();
     let t = 1.0 / (1.0 + 0.5 * z);
     let poly = -z * z - 1.265_512_23
