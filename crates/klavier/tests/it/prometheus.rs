@@ -77,6 +77,16 @@ fn a_real_prometheus_scrapes_the_metrics_of_a_run() {
         cmd
     });
     let prometheus_addr = prometheus.base_url().replace("http://", "");
+    // Listening is not ready: Prometheus opens its TSDB and loads the configuration
+    // first, and scrapes nothing until then. On a loaded machine that took longer than
+    // the whole 6 s run once (a clean-clone CI run), so the run waits for /-/ready.
+    poll_until(Duration::from_secs(60), || {
+        get(&prometheus_addr, "/-/ready")
+    })
+    .unwrap_or_else(|| {
+        let said = std::fs::read_to_string(&log).unwrap_or_default();
+        panic!("Prometheus never became ready; its log:\n{said}")
+    });
     let server = target();
     let profile = one_request_profile(&server.base_url(), "", "/api/health");
     let run = run_profile(
