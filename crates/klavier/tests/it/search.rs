@@ -210,19 +210,7 @@ fn a_first_step_that_misses_the_slos_exits_3() {
 
 #[test]
 fn an_slo_that_does_not_parse_is_bad_input() {
-    let ws = Workspace::new();
-    let output = klavier()
-        .arg("search")
-        .arg(profile(&ws, "http://127.0.0.1:9"))
-        .args(["--slo", "p99 << 50ms"])
-        .output()
-        .expect("klavier starts");
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert_eq!(output.status.code(), Some(2), "{stderr}");
-    assert!(
-        stderr.contains("p99 << 50ms"),
-        "the SLO is not named:\n{stderr}"
-    );
+    bad_input(&["--slo", "p99 << 50ms"], "p99 << 50ms");
 }
 
 /// `--users` searches the closed model. Against 2 workers × 10 ms, N users without
@@ -291,18 +279,9 @@ fn the_users_search_finds_the_most_users_that_meet_the_slos() {
 
 #[test]
 fn a_rate_given_to_a_users_search_is_bad_input() {
-    let ws = Workspace::new();
-    let output = klavier()
-        .arg("search")
-        .arg(profile(&ws, "http://127.0.0.1:9"))
-        .args(["--users", "--slo", "p99 < 50ms", "--from", "50/s"])
-        .output()
-        .expect("klavier starts");
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert_eq!(output.status.code(), Some(2), "{stderr}");
-    assert!(
-        stderr.contains("--from 50/s is not a number of users"),
-        "{stderr}"
+    bad_input(
+        &["--users", "--slo", "p99 < 50ms", "--from", "50/s"],
+        "--from 50/s is not a number of users",
     );
 }
 
@@ -377,17 +356,25 @@ fn sigint_during_a_cool_down_stops_at_once_with_the_steps_so_far() {
 
 #[test]
 fn an_slo_naming_an_unknown_request_is_bad_input_under_its_own_flag() {
+    bad_input(
+        &["--slo", "request helth: p99 < 50ms"],
+        r#"--slo: no request is named "helth": did you mean "health"?"#,
+    );
+}
+
+/// `klavier search` with `args` exits 2 (bad input, nothing sent), saying `fragment`.
+fn bad_input(args: &[&str], fragment: &str) {
     let ws = Workspace::new();
     let output = klavier()
         .arg("search")
         .arg(profile(&ws, "http://127.0.0.1:9"))
-        .args(["--slo", "request helth: p99 < 50ms"])
+        .args(args)
         .output()
         .expect("klavier starts");
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(2), "{stderr}");
     assert!(
-        stderr.contains(r#"--slo: no request is named "helth": did you mean "health"?"#),
-        "{stderr}"
+        stderr.contains(fragment),
+        "{fragment:?} not said:\n{stderr}"
     );
 }
